@@ -1,0 +1,34 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_EMAIL := demo@insightlog.dev
+
+.PHONY: install run test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Serve on http://127.0.0.1:8000 with the embedded SQLite store; the first start creates a
+# demo account whose key and project id land in var/demo.env.
+run: install
+	@mkdir -p var
+	$(BIN)/insightlog migrate
+	@test -f var/demo.env || $(BIN)/insightlog bootstrap --email $(DEMO_EMAIL) \
+		--first-name Demo --organization "Demo Organization" --project "Demo Project" \
+		--env-file var/demo.env > var/demo.json
+	@echo "Demo credentials: run '. var/demo.env' to get \$$KEY and \$$PROJECT"
+	$(BIN)/insightlog serve --host 127.0.0.1 --port 8000 --workers 2
+
+test: install
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

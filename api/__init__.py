@@ -1,0 +1,1 @@
+"""The HTTP interface: Falcon resources, authentication, PostHog shapes, errors, CSV."""

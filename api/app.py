@@ -1,0 +1,54 @@
+"""The composition root of the HTTP interface: `create_app` builds everything a worker needs."""
+
+from __future__ import annotations
+
+import falcon
+import orjson
+from pydantic import ValidationError
+
+from api.auth import Authentication
+from api.errors import domain_error, serialize_error, unexpected_error
+from api.formats import ResponseFormat
+from api.openapi import Schema, spec
+from api.request_body import RequestBody
+from api.resources.dashboards import Dashboard, Dashboards
+from api.resources.insights import Insight, Insights
+from api.shapes import InsightPresenter
+from api.validation import pydantic_error
+from domain.errors import DomainError
+from store.backend import Backend
+from store.dashboards import DashboardCommands
+from store.insights import InsightCommands
+
+PREFIXES = ("/api/projects/{project_id}", "/api/environments/{project_id}")
+
+
+def _json_handler() -> falcon.media.JSONHandler:
+    return falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
+
+
+def create_app(backend: Backend) -> falcon.App:
+    """A WSGI app serving every route on `backend`."""
+    app = falcon.App(middleware=[RequestBody(), ResponseFormat(), Authentication(backend.accounts)])
+    app.req_options.strip_url_path_trailing_slash = True
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = _json_handler()
+    app.set_error_serializer(serialize_error)
+    app.add_error_handler(Exception, unexpected_error)
+    app.add_error_handler(DomainError, domain_error)
+    app.add_error_handler(ValidationError, pydantic_error)
+
+    presenter = InsightPresenter(backend.insights, backend.accounts)
+    insight_commands = InsightCommands(backend)
+    dashboard_commands = DashboardCommands(backend)
+    insights = Insights(insight_commands, backend.insights, presenter, backend.clock)
+    insight = Insight(insight_commands, backend.insights, presenter, backend.clock)
+    dashboards = Dashboards(dashboard_commands, backend.dashboards, backend.accounts)
+    dashboard = Dashboard(dashboard_commands, backend.dashboards, backend.accounts)
+    for prefix in PREFIXES:
+        app.add_route(f"{prefix}/insights", insights)
+        app.add_route(f"{prefix}/insights/{{insight_id}}", insight)
+        app.add_route(f"{prefix}/dashboards", dashboards)
+        app.add_route(f"{prefix}/dashboards/{{dashboard_id}}", dashboard)
+    app.add_route("/api/schema", Schema())
+    spec.app = app
+    return app

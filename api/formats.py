@@ -1,0 +1,72 @@
+"""`?format=json|csv` on every endpoint; CSV flattens nested keys into dotted columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import falcon
+
+from api.errors import not_found
+
+FORMATS = ("json", "csv")
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts and lists as one level of dotted keys: `created_by.email`, `tags.0`."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((str(index), item) for index, item in enumerate(value))
+    else:
+        return {prefix: value}
+    flat: dict[str, Any] = {}
+    for key, item in items:
+        flat.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_csv(payload: Any) -> str:
+    """One row per item of a list or of a paginated `results`, else one row; columns sorted."""
+    if isinstance(payload, dict) and isinstance(payload.get("results"), list):
+        items = payload["results"]
+    elif isinstance(payload, list):
+        items = payload
+    else:
+        items = [payload]
+    rows = [flatten(item) for item in items]
+    columns = sorted({column for row in rows for column in row})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in columns])
+    return out.getvalue()
+
+
+class ResponseFormat:
+    """Middleware: refuses unknown formats and renders successful JSON bodies as CSV."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        requested = req.get_param("format")
+        if requested is not None and requested not in FORMATS:
+            raise not_found()
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
+        if not req_succeeded or req.get_param("format") != "csv" or resp.media is None:
+            return
+        resp.data = to_csv(resp.media).encode()
+        resp.media = None
+        resp.content_type = "text/csv; charset=utf-8"
+        resp.set_header("Cache-Control", "no-cache")

@@ -1,0 +1,55 @@
+"""Reading request bodies: a 1 MiB cap, and JSON parsed once with PostHog's errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+import orjson
+
+from api.errors import ApiError, bad_request
+
+MAX_BODY_BYTES = 1 << 20
+_UNSET = object()
+
+
+class RequestBody:
+    """Middleware: reads at most 1 MiB + 1 byte of every body and refuses anything larger."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.raw_body = b""
+        req.context.json_body = _UNSET
+        if req.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
+            raise _too_large()
+        data = req.bounded_stream.read(MAX_BODY_BYTES + 1)
+        if len(data) > MAX_BODY_BYTES:
+            raise _too_large()
+        req.context.raw_body = data
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, "invalid_request", "request_too_large", "Request body is larger than 1 MiB.")
+
+
+def parse_json(req: falcon.Request) -> Any:
+    """The body as JSON (an empty body is `{}`); 400 parse_error when it is not JSON."""
+    if req.context.json_body is _UNSET:
+        raw = req.context.raw_body
+        try:
+            req.context.json_body = orjson.loads(raw) if raw.strip() else {}
+        except orjson.JSONDecodeError as error:
+            raise ApiError(
+                400, "invalid_request", "parse_error", f"JSON parse error - {error.msg}"
+            ) from None
+    return req.context.json_body
+
+
+def json_object(req: falcon.Request) -> dict[str, Any]:
+    """The body, which must be a JSON object."""
+    body = parse_json(req)
+    if not isinstance(body, dict):
+        kind = "list" if isinstance(body, list) else type(body).__name__
+        raise bad_request(f"Invalid data. Expected a dictionary, but got {kind}.")
+    return body

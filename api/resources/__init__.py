@@ -1,0 +1,1 @@
+"""Falcon resources: thin responders that validate, call one service, and shape the answer."""

@@ -1,0 +1,145 @@
+"""Insights: list, create, retrieve, update (and soft delete), and the refused DELETE."""
+
+from __future__ import annotations
+
+import falcon
+
+from api.auth import Caller, authorize
+from api.errors import not_found
+from api.openapi import documented
+from api.pagination import limit_offset, paginated
+from api.request_body import json_object
+from api.schemas.common import FormatParam
+from api.schemas.insights import (
+    InsightListParams,
+    InsightOut,
+    InsightPageOut,
+    InsightRetrieveParams,
+    InsightWrite,
+)
+from api.shapes import InsightPresenter
+from api.validation import query_params
+from projections.insight_queries import InsightFilter, InsightReader, InsightRow
+from projections.timestamps import to_micros
+from store.backend import Clock
+from store.insights import InsightCommands
+
+TAGS = ["insights"]
+
+
+def _micros(moment: object) -> int | None:
+    return None if moment is None else to_micros(moment)  # type: ignore[arg-type]
+
+
+def _filter(caller: Caller, params: InsightListParams, limit: int, offset: int) -> InsightFilter:
+    return InsightFilter(
+        project_id=caller.project_id,
+        short_id=params.short_id,
+        search=params.search,
+        created_by=params.created_by or [],
+        created_by_caller=caller.user_id if params.user else None,
+        favorited=params.favorited,
+        saved=params.saved,
+        insight_type=params.insight,
+        modified_after=_micros(params.date_from),
+        modified_before=_micros(params.date_to),
+        created_after=_micros(params.created_date_from),
+        created_before=_micros(params.created_date_to),
+        viewed_after=_micros(params.last_viewed_date_from),
+        viewed_before=_micros(params.last_viewed_date_to),
+        dashboards=params.dashboards or [],
+        tags=sorted({tag.strip().lower() for tag in params.tags or []}),
+        order=params.order,
+        limit=limit,
+        offset=offset,
+    )
+
+
+class _InsightResource:
+    def __init__(
+        self,
+        commands: InsightCommands,
+        reader: InsightReader,
+        presenter: InsightPresenter,
+        clock: Clock,
+    ) -> None:
+        self._commands = commands
+        self._reader = reader
+        self._presenter = presenter
+        self._clock = clock
+
+    def _get(self, caller: Caller, key: str, *, include_deleted: bool = False) -> InsightRow:
+        row = self._reader.find(caller.project_id, key, include_deleted=include_deleted)
+        if row is None:
+            raise not_found()
+        return row
+
+
+class Insights(_InsightResource):
+    """/api/projects/{project_id}/insights"""
+
+    @documented(tags=TAGS, query=InsightListParams, ok={"HTTP_200": InsightPageOut}, errors=(400,))
+    @authorize("insight:read")
+    def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
+        params = query_params(InsightListParams, req, {"now": self._clock()})
+        limit, offset = limit_offset(req)
+        count, rows = self._reader.list(_filter(req.context.caller, params, limit, offset))
+        results = self._presenter.present(rows, basic=params.basic)
+        resp.media = paginated(req, count, limit, offset, results)
+
+    @documented(tags=TAGS, query=FormatParam, json=InsightWrite, ok={"HTTP_201": InsightOut}, errors=(400,))
+    @authorize("insight:write")
+    def on_post(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
+        body = InsightWrite.model_validate(json_object(req))
+        caller: Caller = req.context.caller
+        insight_id = self._commands.create(
+            project_id=caller.project_id,
+            environment_id=caller.environment_id,
+            actor_id=caller.user_id,
+            values=body.sent_values(),
+        )
+        resp.status = falcon.HTTP_201
+        resp.media = self._presenter.one(self._get(caller, str(insight_id), include_deleted=True))
+
+
+class Insight(_InsightResource):
+    """/api/projects/{project_id}/insights/{insight_id} (an id or a short_id)"""
+
+    @documented(tags=TAGS, query=InsightRetrieveParams, ok={"HTTP_200": InsightOut})
+    @authorize("insight:read")
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, project_id: str, insight_id: str
+    ) -> None:
+        params = query_params(InsightRetrieveParams, req)
+        resp.media = self._presenter.one(
+            self._get(req.context.caller, insight_id), basic=params.basic
+        )
+
+    @documented(tags=TAGS, query=FormatParam, json=InsightWrite, ok={"HTTP_200": InsightOut}, errors=(400, 409))
+    @authorize("insight:write")
+    def on_patch(
+        self, req: falcon.Request, resp: falcon.Response, project_id: str, insight_id: str
+    ) -> None:
+        body = InsightWrite.model_validate(json_object(req))
+        caller: Caller = req.context.caller
+        # A deleted insight is addressable only to restore it.
+        row = self._get(caller, insight_id, include_deleted=body.deleted is False)
+        self._commands.update(
+            project_id=caller.project_id,
+            environment_id=caller.environment_id,
+            actor_id=caller.user_id,
+            insight_id=row.id,
+            values=body.sent_values(),
+        )
+        resp.media = self._presenter.one(self._get(caller, str(row.id), include_deleted=True))
+
+    on_put = on_patch
+
+    @documented(tags=TAGS, ok={"HTTP_405": None})
+    @authorize("insight:write")
+    def on_delete(
+        self, req: falcon.Request, resp: falcon.Response, project_id: str, insight_id: str
+    ) -> None:
+        """Hard delete is not allowed: PATCH `{"deleted": true}` instead."""
+        resp.status = falcon.HTTP_405
+        resp.set_header("Allow", "GET, PATCH, PUT")

@@ -1,0 +1,1 @@
+"""Pydantic models: request validation, and the OpenAPI document built from the same models."""

@@ -1,0 +1,67 @@
+"""Shapes shared by several endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+from domain.dates import parse_date
+
+TRUTHY = frozenset({"y", "yes", "t", "true", "on", "1"})
+
+
+class ErrorOut(BaseModel):
+    """PostHog's error envelope."""
+
+    type: str = Field(examples=["validation_error"])
+    code: str = Field(examples=["max_length"])
+    detail: str
+    attr: str | None
+
+
+class UserBasicOut(BaseModel):
+    """PostHog's UserBasic."""
+
+    id: int
+    uuid: str
+    distinct_id: str | None
+    first_name: str
+    last_name: str
+    email: str
+    is_email_verified: bool | None
+    hedgehog_config: dict[str, Any] | None
+    role_at_organization: str | None
+
+
+class FormatParam(BaseModel):
+    """The `format` parameter every endpoint accepts."""
+
+    format: Literal["json", "csv"] | None = None
+
+
+def truthy(value: Any) -> bool:
+    """PostHog's reading of a boolean query parameter."""
+    return str(value).strip().lower() in TRUTHY
+
+
+def not_null(value: Any) -> Any:
+    """DRF's refusal of an explicit null for a non-nullable field."""
+    if value is None:
+        raise PydanticCustomError("null", "This field may not be null.")
+    return value
+
+
+def parse_date_param(value: Any, info: ValidationInfo) -> datetime | None:
+    """A date query parameter, absolute or relative to the request's `now` (context)."""
+    if value is None:
+        return None
+    now: datetime = (info.context or {})["now"]
+    try:
+        return parse_date(str(value), now)
+    except ValueError:
+        raise PydanticCustomError(
+            "invalid_input", "'{value}' is not a valid date.", {"value": str(value)}
+        ) from None

@@ -1,0 +1,54 @@
+"""Dashboard request and response models (the minimal dashboards API)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.schemas.common import UserBasicOut, not_null
+from domain.dashboard import MAX_NAME_LENGTH
+
+
+class DashboardWrite(BaseModel):
+    """Writable dashboard fields; unknown keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: Annotated[str | None, Field(max_length=MAX_NAME_LENGTH)] = None
+    description: str | None = None
+    pinned: bool | None = None
+    deleted: bool | None = Field(None, description="Soft delete (true) or restore (false).")
+
+    _not_null = field_validator("pinned", "deleted", mode="before")(not_null)
+
+    def sent_values(self) -> dict[str, Any]:
+        """Only the fields the client sent."""
+        return {field: getattr(self, field) for field in self.model_fields_set}
+
+
+class DashboardOut(BaseModel):
+    """A dashboard in PostHog's basic shape."""
+
+    id: int
+    name: str | None
+    description: str
+    pinned: bool
+    created_at: str
+    created_by: UserBasicOut | None
+    last_accessed_at: str | None
+    is_shared: bool
+    deleted: bool
+    creation_mode: str
+    tags: list[str]
+    restriction_level: int
+    effective_restriction_level: int
+    effective_privilege_level: int
+    user_access_level: str
+
+
+class DashboardPageOut(BaseModel):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[DashboardOut]

@@ -1,0 +1,201 @@
+"""Insight request and response models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Json,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from api.schemas.common import UserBasicOut, not_null, parse_date_param, truthy
+from domain.insight import INT32_MAX, INT32_MIN, MAX_TAG_LENGTH, MAX_TEXT_LENGTH
+from projections.insight_queries import ORDER_COLUMNS
+
+Text = Annotated[str | None, Field(max_length=MAX_TEXT_LENGTH)]
+MAX_SEARCH_LENGTH = 200
+ORDER_VALUES = tuple(sorted({*ORDER_COLUMNS, *(f"-{name}" for name in ORDER_COLUMNS)}))
+
+
+class InsightWrite(BaseModel):
+    """The writable fields of an insight (create and PATCH); unknown keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: Text = None
+    derived_name: Text = None
+    description: Text = None
+    query: Any = Field(
+        None, description="A query node: a JSON object whose `kind` is a known node kind."
+    )
+    filters: dict[str, Any] | None = Field(None, description="Legacy filter definition.")
+    order: Annotated[int | None, Field(ge=INT32_MIN, le=INT32_MAX)] = None
+    deleted: bool | None = Field(None, description="Soft delete (true) or restore (false).")
+    dashboards: list[int] | None = Field(None, description="Ids of the project's dashboards.")
+    tags: list[Annotated[str, Field(max_length=MAX_TAG_LENGTH)]] | None = None
+    favorited: bool | None = None
+    saved: bool | None = None
+
+    _not_null = field_validator("deleted", "favorited", "saved", "tags", "dashboards", mode="before")(
+        not_null
+    )
+
+    def sent_values(self) -> dict[str, Any]:
+        """Only the fields the client sent."""
+        return {field: getattr(self, field) for field in self.model_fields_set}
+
+
+def _lenient_bool(value: Any) -> bool:
+    return truthy(value)
+
+
+def _presence(value: Any) -> bool:
+    # NOTE: PostHog applies `user` and `favorited` whatever their value, even "false".
+    return value is not None
+
+
+def _saved(value: Any) -> bool | None:
+    return None if value is None else truthy(value)
+
+
+def _search(value: Any) -> str | None:
+    if value is None:
+        return None
+    if len(str(value)) > MAX_SEARCH_LENGTH:
+        raise PydanticCustomError(
+            "invalid_input", f"Search query must be {MAX_SEARCH_LENGTH} characters or fewer."
+        )
+    return str(value)
+
+
+DateParam = Annotated[datetime | None, BeforeValidator(parse_date_param)]
+
+
+class InsightListParams(BaseModel):
+    """Query parameters of the insights list (PostHog's filters, plus a strict `order`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    basic: Annotated[bool, BeforeValidator(_lenient_bool)] = Field(
+        False, description="Return the basic shape."
+    )
+    short_id: str | None = None
+    search: Annotated[str | None, BeforeValidator(_search)] = Field(
+        None, description="Exact then similar matches on names, descriptions and tags."
+    )
+    created_by: Json[list[int]] | None = Field(None, description="JSON array of user ids.")
+    user: Annotated[bool, BeforeValidator(_presence)] = Field(
+        False, description="Any value: only the caller's insights."
+    )
+    favorited: Annotated[bool, BeforeValidator(_presence)] = Field(
+        False, description="Any value: only favorited insights."
+    )
+    saved: Annotated[bool | None, BeforeValidator(_saved)] = None
+    insight: str | None = Field(
+        None, description="TRENDS, FUNNELS, RETENTION, PATHS, STICKINESS, LIFECYCLE, SQL or JSON."
+    )
+    date_from: DateParam = Field(None, description="last_modified_at after this date.")
+    date_to: DateParam = Field(None, description="last_modified_at before this date.")
+    created_date_from: DateParam = None
+    created_date_to: DateParam = None
+    last_viewed_date_from: DateParam = None
+    last_viewed_date_to: DateParam = None
+    dashboards: Json[list[int]] | None = Field(
+        None, description="JSON array of dashboard ids (all must match)."
+    )
+    tags: Json[list[str]] | None = Field(None, description="JSON array of tags (any may match).")
+    order: Literal[ORDER_VALUES] | None = Field(  # type: ignore[valid-type]
+        None, description="Sort field, optionally prefixed by '-'."
+    )
+    limit: int | None = Field(None, description="Page size (default 100).")
+    offset: int | None = None
+    format: Literal["json", "csv"] | None = None
+
+    @field_validator("limit", "offset", mode="before")
+    @classmethod
+    def _lenient_int(cls, value: Any, info: ValidationInfo) -> int | None:
+        # NOTE: DRF falls back to the default for anything that is not a valid number.
+        text = str(value).strip() if value is not None else ""
+        return int(text) if text.isdigit() else None
+
+
+class InsightRetrieveParams(BaseModel):
+    """Query parameters of a single insight."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    basic: Annotated[bool, BeforeValidator(_lenient_bool)] = False
+    format: Literal["json", "csv"] | None = None
+
+
+class DashboardTileOut(BaseModel):
+    id: int
+    dashboard_id: int
+    deleted: bool | None
+
+
+class InsightBasicOut(BaseModel):
+    """PostHog's InsightBasic shape."""
+
+    id: int
+    short_id: str
+    name: str | None
+    derived_name: str | None
+    filters: dict[str, Any]
+    query: dict[str, Any] | None
+    dashboards: list[int]
+    dashboard_tiles: list[DashboardTileOut]
+    description: str | None
+    last_refresh: str | None
+    refreshing: bool
+    saved: bool
+    tags: list[str]
+    updated_at: str
+    created_by: UserBasicOut | None
+    created_at: str
+    last_modified_at: str
+    favorited: bool
+    user_access_level: str | None
+    last_viewed_at: str | None
+    search_match_type: Literal["exact", "similar"] | None = Field(
+        None, description="Present only when the list was searched."
+    )
+
+
+class InsightOut(InsightBasicOut):
+    """PostHog's full Insight shape; results and cache fields are null until queries run."""
+
+    order: int | None
+    deleted: bool
+    cache_target_age: str | None
+    next_allowed_client_refresh: str | None
+    result: Any
+    hasMore: bool | None  # noqa: N815 - PostHog's name
+    columns: list[str] | None
+    last_modified_by: UserBasicOut | None
+    is_sample: bool
+    effective_restriction_level: int
+    effective_privilege_level: int
+    timezone: str | None
+    is_cached: bool
+    query_status: dict[str, Any] | None
+    hogql: str | None
+    types: list[Any] | None
+    resolved_date_range: dict[str, Any] | None
+    alerts: list[Any]
+    filters_hash: str | None
+
+
+class InsightPageOut(BaseModel):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[InsightOut | InsightBasicOut]

@@ -1,0 +1,128 @@
+"""Read-model rows rendered in PostHog's JSON shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from projections.accounts import Accounts
+from projections.dashboards import DashboardRow
+from projections.insight_queries import InsightReader, InsightRow, Tile
+from projections.timestamps import from_micros
+
+# NOTE: PostHog's access-control constants: 21 = everyone in the project can edit,
+# 37 = the caller can edit. Every member is an editor here.
+RESTRICTION_EVERYONE_EDITS = 21
+PRIVILEGE_CAN_EDIT = 37
+ACCESS_LEVEL = "editor"
+
+
+def iso(micros: int | None) -> str | None:
+    """ISO-8601 UTC with `Z`, without a fraction when it is zero."""
+    if micros is None:
+        return None
+    moment = from_micros(micros)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}"
+    return text + "Z"
+
+
+class InsightPresenter:
+    """Turns insight rows into PostHog's Insight or InsightBasic objects."""
+
+    def __init__(self, reader: InsightReader, accounts: Accounts) -> None:
+        self._reader = reader
+        self._accounts = accounts
+
+    def present(self, rows: Sequence[InsightRow], *, basic: bool) -> list[dict[str, Any]]:
+        """Every row's shape, loading tiles and users for the whole page at once."""
+        tiles = self._reader.tiles(row.id for row in rows)
+        user_ids = {row.created_by_id for row in rows} | {row.last_modified_by_id for row in rows}
+        users = self._accounts.users(uid for uid in user_ids if uid is not None)
+        return [
+            self._shape(row, tiles[row.id], users, basic=basic)
+            for row in rows
+        ]
+
+    def one(self, row: InsightRow, *, basic: bool = False) -> dict[str, Any]:
+        return self.present([row], basic=basic)[0]
+
+    @staticmethod
+    def _shape(
+        row: InsightRow, tiles: list[Tile], users: dict[int, dict[str, Any]], *, basic: bool
+    ) -> dict[str, Any]:
+        shape: dict[str, Any] = {
+            "id": row.id,
+            "short_id": row.short_id,
+            "name": row.name,
+            "derived_name": row.derived_name,
+            "filters": {} if row.query is not None else row.filters,
+            "query": row.query,
+            "dashboards": [tile.dashboard_id for tile in tiles],
+            "dashboard_tiles": [
+                {"id": tile.id, "dashboard_id": tile.dashboard_id, "deleted": None} for tile in tiles
+            ],
+            "description": row.description,
+            "last_refresh": None,
+            "refreshing": False,
+            "saved": row.saved,
+            "tags": row.tags,
+            "updated_at": iso(row.updated_at),
+            "created_by": users.get(row.created_by_id) if row.created_by_id else None,
+            "created_at": iso(row.created_at),
+            "last_modified_at": iso(row.last_modified_at),
+            "favorited": row.favorited,
+            "user_access_level": ACCESS_LEVEL,
+            "last_viewed_at": iso(row.last_viewed_at),
+        }
+        if not basic:
+            shape.update(
+                {
+                    "order": row.order,
+                    "deleted": row.deleted,
+                    "cache_target_age": None,
+                    "next_allowed_client_refresh": None,
+                    "result": None,
+                    "hasMore": None,
+                    "columns": None,
+                    "last_modified_by": (
+                        users.get(row.last_modified_by_id) if row.last_modified_by_id else None
+                    ),
+                    "is_sample": False,
+                    "effective_restriction_level": RESTRICTION_EVERYONE_EDITS,
+                    "effective_privilege_level": PRIVILEGE_CAN_EDIT,
+                    "timezone": None,
+                    "is_cached": False,
+                    "query_status": None,
+                    "hogql": None,
+                    "types": None,
+                    "resolved_date_range": None,
+                    "alerts": [],
+                    "filters_hash": None,
+                }
+            )
+        if row.search_match_type is not None:
+            shape["search_match_type"] = row.search_match_type
+        return shape
+
+
+def dashboard_shape(row: DashboardRow, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """A dashboard in PostHog's basic shape."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "pinned": row.pinned,
+        "created_at": iso(row.created_at),
+        "created_by": users.get(row.created_by_id) if row.created_by_id else None,
+        "last_accessed_at": None,
+        "is_shared": False,
+        "deleted": row.deleted,
+        "creation_mode": "default",
+        "tags": [],
+        "restriction_level": RESTRICTION_EVERYONE_EDITS,
+        "effective_restriction_level": RESTRICTION_EVERYONE_EDITS,
+        "effective_privilege_level": PRIVILEGE_CAN_EDIT,
+        "user_access_level": ACCESS_LEVEL,
+    }

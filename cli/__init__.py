@@ -1,0 +1,1 @@
+"""The `insightlog` command line."""

@@ -1,0 +1,1 @@
+"""Aggregates, their events and invariants. Pure: no I/O, no clock, no SQL."""

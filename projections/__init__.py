@@ -1,0 +1,1 @@
+"""Read models and the machinery that keeps them current, exactly once."""

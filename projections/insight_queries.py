@@ -1,0 +1,309 @@
+"""Queries over the insight read model: lookups by id or short_id, and the filtered list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from domain.insight_query import INSIGHT_SOURCE_KINDS, QUERY_TYPES
+from store.database import Database
+
+_COLUMNS = (
+    "id, project_id, environment_id, short_id, name, derived_name, description, query, "
+    "filters, tags, sort_order, favorited, saved, deleted, created_at, created_by_id, "
+    "last_modified_at, last_modified_by_id, updated_at, last_viewed_at"
+)
+# NOTE: `order` values the API accepts and the columns they sort by. NULL sorts as the
+# lowest value everywhere, so `-last_viewed_at` puts never-viewed insights last.
+ORDER_COLUMNS = {
+    "id": "id",
+    "name": "name",
+    "created_at": "created_at",
+    "last_modified_at": "last_modified_at",
+    "last_viewed_at": "last_viewed_at",
+    "order": "sort_order",
+}
+NAME_THRESHOLD = 0.3
+DESCRIPTION_THRESHOLD = 0.4
+_SIX_TYPES = frozenset(INSIGHT_SOURCE_KINDS.values())
+
+
+@dataclass(frozen=True)
+class InsightRow:
+    """An insight as the read model holds it; JSON columns decoded."""
+
+    id: int
+    project_id: int
+    environment_id: int
+    short_id: str
+    name: str | None
+    derived_name: str | None
+    description: str | None
+    query: Any
+    filters: dict[str, Any]
+    tags: list[str]
+    order: int | None
+    favorited: bool
+    saved: bool
+    deleted: bool
+    created_at: int
+    created_by_id: int | None
+    last_modified_at: int
+    last_modified_by_id: int | None
+    updated_at: int
+    last_viewed_at: int | None
+    search_match_type: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any], match_type: str | None = None) -> InsightRow:
+        return cls(
+            id=int(row[0]),
+            project_id=int(row[1]),
+            environment_id=int(row[2]),
+            short_id=row[3],
+            name=row[4],
+            derived_name=row[5],
+            description=row[6],
+            query=None if row[7] is None else orjson.loads(row[7]),
+            filters=orjson.loads(row[8]),
+            tags=orjson.loads(row[9]),
+            order=None if row[10] is None else int(row[10]),
+            favorited=bool(row[11]),
+            saved=bool(row[12]),
+            deleted=bool(row[13]),
+            created_at=int(row[14]),
+            created_by_id=None if row[15] is None else int(row[15]),
+            last_modified_at=int(row[16]),
+            last_modified_by_id=None if row[17] is None else int(row[17]),
+            updated_at=int(row[18]),
+            last_viewed_at=None if row[19] is None else int(row[19]),
+            search_match_type=match_type,
+        )
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A live placement of an insight on a dashboard that is not deleted."""
+
+    id: int
+    dashboard_id: int
+
+
+@dataclass
+class InsightFilter:
+    """Every list filter of PostHog's insights list, already parsed and validated."""
+
+    project_id: int
+    short_id: str | None = None
+    search: str | None = None
+    created_by: list[int] = field(default_factory=list)
+    created_by_caller: int | None = None
+    favorited: bool = False
+    saved: bool | None = None
+    insight_type: str | None = None
+    modified_after: int | None = None
+    modified_before: int | None = None
+    created_after: int | None = None
+    created_before: int | None = None
+    viewed_after: int | None = None
+    viewed_before: int | None = None
+    dashboards: list[int] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    order: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class _Where:
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses)
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class InsightReader:
+    """Reads insights from the read model; never from the event store."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._postgres = database.dialect == "postgresql"
+
+    def find(self, project_id: int, key: str, *, include_deleted: bool = False) -> InsightRow | None:
+        """The insight addressed by `key`: an id if all digits (then a short_id), else a short_id."""
+        deleted = "" if include_deleted else " AND deleted = 0"
+        with self._database.transaction() as cursor:
+            if key.isdigit() and len(key) < 19:
+                row = cursor.execute(
+                    f"SELECT {_COLUMNS} FROM insights WHERE id = %s AND project_id = %s{deleted}",
+                    (int(key), project_id),
+                ).fetchone()
+                if row is not None:
+                    return InsightRow.from_row(row)
+            row = cursor.execute(
+                f"SELECT {_COLUMNS} FROM insights WHERE project_id = %s AND short_id = %s{deleted}",
+                (project_id, key),
+            ).fetchone()
+        return None if row is None else InsightRow.from_row(row)
+
+    def tiles(self, insight_ids: Iterable[int]) -> dict[int, list[Tile]]:
+        """Live tiles of each insight, by insight id, in dashboard id order."""
+        ids = sorted(set(insight_ids))
+        result: dict[int, list[Tile]] = {insight_id: [] for insight_id in ids}
+        if not ids:
+            return result
+        rows = self._database.query(
+            "SELECT t.insight_id, t.tile_id, t.dashboard_id FROM insight_tiles t "
+            "JOIN dashboards d ON d.id = t.dashboard_id "
+            f"WHERE t.insight_id IN ({_marks(ids)}) AND t.active = 1 AND d.deleted = 0 "
+            "ORDER BY t.insight_id, t.dashboard_id",
+            ids,
+        )
+        for insight_id, tile_id, dashboard_id in rows:
+            result[int(insight_id)].append(Tile(int(tile_id), int(dashboard_id)))
+        return result
+
+    def list(self, query: InsightFilter) -> tuple[int, list[InsightRow]]:
+        """The total number of matching insights and the requested page of them."""
+        where = self._where(query)
+        select, select_params = f"SELECT {_COLUMNS}", []
+        order = self._order_by(query.order)
+        term = (query.search or "").replace("\x00", "").strip().lower()
+        if term:
+            exact, exact_params = self._exact(term)
+            similar, similar_params = self._similar(term)
+            where.add(f"({exact} OR {similar})", *exact_params, *similar_params)
+            select += f", CASE WHEN {exact} THEN 0 ELSE 1 END AS match_rank"
+            select_params += exact_params
+            if query.order is None:
+                score, score_params = self._score(term)
+                select += f", {score} AS score"
+                select_params += score_params
+                order = "match_rank ASC, score DESC, name ASC, id DESC"
+            else:
+                order = f"match_rank ASC, {order}"
+        with self._database.transaction() as cursor:
+            count_row = cursor.execute(
+                f"SELECT count(*) FROM insights WHERE {where.sql()}", where.params
+            ).fetchone()
+            rows = cursor.execute(
+                f"{select} FROM insights WHERE {where.sql()} ORDER BY {order} LIMIT %s OFFSET %s",
+                [*select_params, *where.params, query.limit, query.offset],
+            ).fetchall()
+        assert count_row is not None
+        match_types = [("exact" if row[20] == 0 else "similar") if term else None for row in rows]
+        return int(count_row[0]), [
+            InsightRow.from_row(row, match) for row, match in zip(rows, match_types, strict=True)
+        ]
+
+    def _where(self, query: InsightFilter) -> _Where:
+        where = _Where()
+        where.add("project_id = %s AND deleted = 0", query.project_id)
+        if query.short_id is not None:
+            where.add("short_id = %s", query.short_id)
+        if query.created_by:
+            where.add(f"created_by_id IN ({_marks(query.created_by)})", *query.created_by)
+        if query.created_by_caller is not None:
+            where.add("created_by_id = %s", query.created_by_caller)
+        if query.favorited:
+            where.add("favorited = 1")
+        if query.saved is True:
+            where.add(
+                "(saved = 1 OR EXISTS (SELECT 1 FROM insight_tiles t "
+                "JOIN dashboards d ON d.id = t.dashboard_id "
+                "WHERE t.insight_id = insights.id AND t.active = 1 AND d.deleted = 0))"
+            )
+        elif query.saved is False:
+            where.add("saved = 0")
+        if query.insight_type is not None:
+            self._type_clause(where, query.insight_type)
+        for column, operator, value in (
+            ("last_modified_at", ">", query.modified_after),
+            ("last_modified_at", "<", query.modified_before),
+            ("created_at", ">", query.created_after),
+            ("created_at", "<", query.created_before),
+            ("last_viewed_at", ">", query.viewed_after),
+            ("last_viewed_at", "<", query.viewed_before),
+        ):
+            if value is not None:
+                where.add(f"{column} {operator} %s", value)
+        for dashboard_id in query.dashboards:
+            where.add(
+                "EXISTS (SELECT 1 FROM insight_tiles t JOIN dashboards d ON d.id = t.dashboard_id "
+                "WHERE t.insight_id = insights.id AND t.dashboard_id = %s AND t.active = 1 "
+                "AND d.deleted = 0)",
+                dashboard_id,
+            )
+        if query.tags:
+            where.add(
+                "id IN (SELECT insight_id FROM insight_tags "
+                f"WHERE project_id = %s AND tag IN ({_marks(query.tags)}))",
+                query.project_id,
+                *query.tags,
+            )
+        return where
+
+    @staticmethod
+    def _type_clause(where: _Where, insight_type: str) -> None:
+        if insight_type in _SIX_TYPES:
+            where.add(
+                "(query_type = %s OR (query IS NULL AND legacy_type = %s))",
+                insight_type,
+                insight_type,
+            )
+        elif insight_type in QUERY_TYPES:
+            where.add("query_type = %s", insight_type)
+        else:
+            where.add("query IS NULL AND legacy_type = %s", insight_type)
+
+    def _order_by(self, order: str | None) -> str:
+        if order is None:
+            return "last_modified_at DESC, id DESC"
+        descending = order.startswith("-")
+        column = ORDER_COLUMNS[order.lstrip("-")]
+        if column == "name" and self._postgres:
+            column = 'name COLLATE "C"'
+        direction = "DESC NULLS LAST" if descending else "ASC NULLS FIRST"
+        tie = "id DESC" if descending else "id ASC"
+        return f"{column} {direction}, {tie}" if column != "id" else f"id {direction}"
+
+    @staticmethod
+    def _exact(term: str) -> tuple[str, list[Any]]:
+        return "search_text LIKE %s ESCAPE '\\'", [_like_pattern(term)]
+
+    def _similarity(self, column: str) -> str:
+        expression = f"word_similarity(%s, {column})"
+        return f"COALESCE({expression}, 0)" if self._postgres else expression
+
+    def _similar(self, term: str) -> tuple[str, list[Any]]:
+        sql = (
+            f"({self._similarity('name')} >= {NAME_THRESHOLD} "
+            f"OR {self._similarity('derived_name')} >= {NAME_THRESHOLD} "
+            f"OR {self._similarity('description')} >= {DESCRIPTION_THRESHOLD})"
+        )
+        return sql, [term, term, term]
+
+    def _score(self, term: str) -> tuple[str, list[Any]]:
+        greatest = "GREATEST" if self._postgres else "max"
+        sql = (
+            f"{greatest}({self._similarity('name')}, {self._similarity('derived_name')}, "
+            f"0.5 * {self._similarity('description')})"
+        )
+        return sql, [term, term, term]

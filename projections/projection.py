@@ -1,0 +1,29 @@
+"""The contract of a read model: the tables it owns and how each event changes them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from store.database import Cursor
+
+
+class Projection(ABC):
+    """A read model kept by the Projector; every write shares the tracking transaction."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    topics: ClassVar[tuple[str, ...]]
+    """Topics of the events it reacts to; others only advance its position."""
+
+    @abstractmethod
+    def ddl(self, dialect: str) -> list[str]:
+        """CREATE statements for its tables and indexes (idempotent)."""
+
+    @abstractmethod
+    def process(self, cursor: Cursor, event: Any) -> None:
+        """Apply one domain event to the tables."""
+
+    def drop_ddl(self) -> list[str]:
+        """Statements that remove its tables, for a rebuild."""
+        return [f"DROP TABLE IF EXISTS {table}" for table in self.tables]

@@ -1,0 +1,130 @@
+"""Keeps every projection current by reading the notification log from its tracked position.
+
+Works the same on SQLite (which cannot push notifications) and PostgreSQL: the read-model
+rows of a batch and the new positions are committed in one transaction, so each event is
+applied exactly once whoever runs the catch-up, and a crash loses nothing but time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.application import Application
+
+from projections.projection import Projection
+from store.database import Cursor, Database
+
+BATCH_SIZE = 500
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    "name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+)
+
+
+class Projector:
+    """Runs a fixed set of projections over one application's notification log."""
+
+    def __init__(
+        self, event_store: Application[Any], database: Database, projections: Sequence[Projection]
+    ) -> None:
+        self._events = event_store
+        self._database = database
+        self.projections = tuple(projections)
+        self._names = tuple(p.name for p in self.projections)
+        self._topics = tuple(sorted({topic for p in self.projections for topic in p.topics}))
+
+    def ddl(self) -> list[str]:
+        """Every table of every projection, plus the tracking table and its rows."""
+        statements = [TRACKING_DDL]
+        for projection in self.projections:
+            statements += projection.ddl(self._database.dialect)
+            statements.append(
+                "INSERT INTO projection_tracking (name, position) "
+                f"VALUES ('{projection.name}', 0) ON CONFLICT DO NOTHING"
+            )
+        return statements
+
+    def positions(self) -> dict[str, int]:
+        """The last notification id each projection has applied."""
+        with self._database.transaction() as cursor:
+            return self._read_positions(cursor, lock=False)
+
+    def head(self) -> int:
+        """The id of the newest notification in the log (0 when it is empty)."""
+        return self._events.recorder.max_notification_id() or 0
+
+    def catch_up(self, until: int | None = None) -> int:
+        """Apply every event up to `until` (default: the head); returns events applied."""
+        if until is not None and min(self.positions().values()) >= until:
+            return 0
+        applied = 0
+        while True:
+            with self._database.transaction(write=True, durable=False) as cursor:
+                positions = self._read_positions(cursor, lock=True)
+                low = min(positions.values())
+                target = self.head() if until is None else until
+                if low >= target:
+                    return applied
+                applied += self._apply_batch(cursor, positions, low, target)
+
+    def rebuild(self, names: Sequence[str] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> int:
+        """Replay the whole log into fresh tables of the named projections (default: all).
+
+        Runs in one transaction: readers see the old tables until the new ones are complete.
+        """
+        chosen = [p for p in self.projections if names is None or p.name in names]
+        unknown = set(names or ()) - set(self._names)
+        if unknown:
+            raise ValueError(f"unknown projection {sorted(unknown)[0]!r}")
+        rebuilding = Projector(self._events, self._database, chosen)
+        with self._database.transaction(write=True) as cursor:
+            rebuilding._read_positions(cursor, lock=True)
+            for projection in chosen:
+                for statement in projection.drop_ddl() + projection.ddl(self._database.dialect):
+                    cursor.execute(statement)
+                cursor.execute(
+                    "UPDATE projection_tracking SET position = 0 WHERE name = %s",
+                    (projection.name,),
+                )
+            head = self.head()
+            positions = dict.fromkeys(rebuilding._names, 0)
+            applied = 0
+            while min(positions.values()) < head:
+                applied += rebuilding._apply_batch(cursor, positions, min(positions.values()), head)
+                positions = rebuilding._read_positions(cursor, lock=False)
+                if progress is not None:
+                    progress(min(positions.values()), head)
+        return applied
+
+    def _read_positions(self, cursor: Cursor, *, lock: bool) -> dict[str, int]:
+        marks = ", ".join(["%s"] * len(self._names))
+        sql = f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}) ORDER BY name"
+        if lock and self._database.dialect == "postgresql":
+            sql += " FOR UPDATE"
+        rows = cursor.execute(sql, self._names).fetchall()
+        positions = {name: int(position) for name, position in rows}
+        missing = set(self._names) - set(positions)
+        if missing:
+            raise RuntimeError(
+                f"projection {sorted(missing)[0]!r} has no tracking row: run `insightlog migrate`"
+            )
+        return positions
+
+    def _apply_batch(self, cursor: Cursor, positions: dict[str, int], low: int, target: int) -> int:
+        notifications = self._events.recorder.select_notifications(
+            start=low + 1, limit=BATCH_SIZE, stop=target, topics=self._topics
+        )
+        reached = notifications[-1].id if len(notifications) == BATCH_SIZE else target
+        for notification in notifications:
+            event = self._events.mapper.to_domain_event(notification)
+            for projection in self.projections:
+                if positions[projection.name] < notification.id:
+                    projection.process(cursor, event)
+        for name, position in positions.items():
+            if position < reached:
+                cursor.execute(
+                    "UPDATE projection_tracking SET position = %s WHERE name = %s", (reached, name)
+                )
+        return len(notifications)

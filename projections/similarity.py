@@ -1,0 +1,64 @@
+"""Trigram word similarity with the semantics of PostgreSQL's pg_trgm `word_similarity`.
+
+PostgreSQL answers with pg_trgm itself; SQLite gets this function registered, so search
+ranks the same on both backends.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def word_trigrams(text: str) -> list[str]:
+    """Trigrams of each lower-cased word padded as pg_trgm does, in order of appearance."""
+    grams: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def word_similarity(needle: str | None, haystack: str | None) -> float:
+    """The greatest similarity between `needle`'s trigram set and any run of trigrams
+    of `haystack` (pg_trgm's greedy bound search, so results match PostgreSQL)."""
+    if not needle or not haystack:
+        return 0.0
+    wanted = set(word_trigrams(needle))
+    grams = word_trigrams(haystack)
+    if not wanted or not grams:
+        return 0.0
+    size = len(wanted)
+    found = [gram in wanted for gram in grams]
+    last_seen: dict[str, int] = {}
+    lower = -1
+    window_unique = 0
+    window_found = 0
+    best = 0.0
+    for upper, gram in enumerate(grams):
+        if lower >= 0 or found[upper]:
+            if gram not in last_seen:
+                window_unique += 1
+                window_found += found[upper]
+            last_seen[gram] = upper
+        if not found[upper]:
+            continue
+        if lower == -1:
+            lower = upper
+            window_unique = 1
+        current = window_found / (size + window_unique - window_found)
+        # Try every later lower bound; keep the best window it gives.
+        unique, hits, start = window_unique, window_found, lower
+        for candidate in range(start, upper + 1):
+            score = hits / (size + unique - hits)
+            if score > current:
+                current, window_unique, window_found, lower = score, unique, hits, candidate
+            if last_seen.get(grams[candidate]) == candidate:
+                unique -= 1
+                hits -= found[candidate]
+        best = max(best, current)
+        for dropped in range(start, lower):
+            if last_seen.get(grams[dropped]) == dropped:
+                del last_seen[grams[dropped]]
+    return best

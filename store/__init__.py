@@ -1,0 +1,1 @@
+"""Persistence wiring, the application services that load and save aggregates, and tables."""

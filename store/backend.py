@@ -1,0 +1,94 @@
+"""The composition root of the write and read sides: one per process, built after fork."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import ConflictError
+from projections.accounts import Accounts, AccountsProjection
+from projections.dashboards import Dashboards, DashboardsProjection
+from projections.insight_list import InsightListProjection
+from projections.insight_queries import InsightReader
+from projections.projector import Projector
+from projections.similarity import word_similarity
+from store.config import DatabaseUrl
+from store.database import Database, connect
+from store.event_store import EventStore
+from store.sequences import Sequences
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+# NOTE: how often a command is re-run against a freshly loaded aggregate after a version
+# clash before the caller gets a 409; clashes need concurrent writers to the same stream.
+CONFLICT_RETRIES = 8
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Backend:
+    """The event store, our tables, and the projections that connect them."""
+
+    url: DatabaseUrl
+    events: EventStore
+    database: Database
+    sequences: Sequences
+    projector: Projector
+    accounts: Accounts
+    dashboards: Dashboards
+    insights: InsightReader
+    clock: Clock = utc_now
+
+    def record(self, *aggregates: Aggregate) -> int:
+        """Save the aggregates' new events atomically, then bring every read model up to
+        them, so that any read after this returns sees the change. Returns the position."""
+        recordings = self.events.save(*aggregates)
+        if not recordings:
+            return 0
+        position = max(recording.notification.id for recording in recordings)
+        self.projector.catch_up(until=position)
+        return position
+
+    def retrying(self, command: Callable[[], T]) -> T:
+        """Run a load-change-save command, re-running it when another writer got there first."""
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                return command()
+            except IntegrityError:
+                continue
+        raise ConflictError("The resource was changed concurrently; please retry.")
+
+    def close(self) -> None:
+        self.events.close()
+        self.database.close()
+
+
+def projections() -> list:  # type: ignore[type-arg]
+    """Every read model, in the order their tables are created."""
+    return [AccountsProjection(), DashboardsProjection(), InsightListProjection()]
+
+
+def open_backend(url: DatabaseUrl, *, create_tables: bool = False, clock: Clock = utc_now) -> Backend:
+    """Connect to the database at `url`; tables must exist unless `create_tables`."""
+    events = EventStore(env=url.eventsourcing_env(create_table=create_tables))
+    database = connect(url, {"word_similarity": (2, word_similarity)})
+    projector = Projector(events, database, projections())
+    return Backend(
+        url=url,
+        events=events,
+        database=database,
+        sequences=Sequences(database),
+        projector=projector,
+        accounts=Accounts(database),
+        dashboards=Dashboards(database),
+        insights=InsightReader(database),
+        clock=clock,
+    )

@@ -1,0 +1,105 @@
+"""Settings from the environment, and the one place a database URL becomes library settings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+DATABASE_URL_VARIABLE = "INSIGHTLOG_DATABASE_URL"
+DEFAULT_DATABASE_URL = "sqlite:///var/insightlog.sqlite3"
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A parsed `sqlite:///PATH` or `postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME`."""
+
+    backend: str
+    sqlite_path: str = ""
+    user: str = ""
+    password: str = ""
+    host: str = ""
+    port: int = 5432
+    dbname: str = ""
+
+    @classmethod
+    def parse(cls, url: str) -> DatabaseUrl:
+        """Parse a database URL; raise ConfigError with a hint when it is not one."""
+        if url.startswith("sqlite:///"):
+            path = url[len("sqlite:///") :]
+            if not path:
+                raise ConfigError(f"{DATABASE_URL_VARIABLE}: sqlite URL has no path: {url!r}")
+            return cls(backend="sqlite", sqlite_path=path)
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ConfigError(
+                f"{DATABASE_URL_VARIABLE} must be sqlite:///PATH or "
+                f"postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME, not {url!r}"
+            )
+        dbname = parts.path.lstrip("/")
+        if not parts.username or not parts.hostname or not dbname:
+            raise ConfigError(f"{DATABASE_URL_VARIABLE}: postgresql URL needs USER, HOST and DBNAME")
+        try:
+            port = parts.port or 5432
+        except ValueError as error:
+            raise ConfigError(f"{DATABASE_URL_VARIABLE}: bad port in {url!r}") from error
+        return cls(
+            backend="postgresql",
+            user=unquote(parts.username),
+            password=unquote(parts.password or ""),
+            host=parts.hostname,
+            port=port,
+            dbname=unquote(dbname),
+        )
+
+    @property
+    def conninfo(self) -> str:
+        """A libpq connection string for the PostgreSQL URL."""
+        fields = {
+            "host": self.host,
+            "port": str(self.port),
+            "user": self.user,
+            "dbname": self.dbname,
+        }
+        if self.password:
+            fields["password"] = self.password
+        return " ".join(f"{key}='{_escape(value)}'" for key, value in fields.items())
+
+    def eventsourcing_env(self, *, create_table: bool) -> dict[str, str]:
+        """The `eventsourcing` library's settings for this database."""
+        env = {"CREATE_TABLE": "y" if create_table else "n"}
+        if self.backend == "sqlite":
+            Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                SQLITE_DBNAME=self.sqlite_path,
+                SQLITE_LOCK_TIMEOUT="30",
+            )
+        else:
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.postgres",
+                POSTGRES_DBNAME=self.dbname,
+                POSTGRES_HOST=self.host,
+                POSTGRES_PORT=str(self.port),
+                POSTGRES_USER=self.user,
+                POSTGRES_PASSWORD=self.password,
+                POSTGRES_POOL_SIZE="2",
+                POSTGRES_MAX_OVERFLOW="8",
+                POSTGRES_LOCK_TIMEOUT="10",
+                POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="10",
+            )
+        return env
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def database_url_from_env() -> DatabaseUrl:
+    """The database named by INSIGHTLOG_DATABASE_URL, or the embedded default."""
+    return DatabaseUrl.parse(os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL)

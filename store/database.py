@@ -1,0 +1,194 @@
+"""Connections for our own tables (read models, sequences), on SQLite or PostgreSQL.
+
+SQL is written once with `%s` placeholders; the SQLite adapter rewrites them to `?`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from store.config import DatabaseUrl
+
+Row = tuple[Any, ...]
+
+
+class Cursor(ABC):
+    """The part of a DB-API cursor our SQL needs, the same on both backends."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    def fetchone(self) -> Row | None: ...
+
+    @abstractmethod
+    def fetchall(self) -> list[Row]: ...
+
+
+class Database(ABC):
+    """A pool of connections to the database that holds the events and our tables."""
+
+    dialect: str
+
+    @abstractmethod
+    def transaction(self, *, write: bool = False, durable: bool = True) -> Any:
+        """A context manager yielding a Cursor inside one transaction.
+
+        `write` takes the write lock up front; `durable=False` lets a commit return
+        before it reaches the disk (fine for rebuildable read models).
+        """
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one read-only statement and return every row."""
+        with self.transaction() as cursor:
+            return cursor.execute(sql, params).fetchall()
+
+
+@lru_cache(maxsize=1024)
+def _qmark(sql: str) -> str:
+    return sql.replace("%s", "?")
+
+
+class _SqliteCursor(Cursor):
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._cursor.execute(_qmark(sql), params)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(_qmark(sql), rows)
+
+    def fetchone(self) -> Row | None:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Row]:
+        return self._cursor.fetchall()
+
+
+class SqliteDatabase(Database):
+    """One connection per thread to the SQLite file, in WAL mode."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str, functions: dict[str, tuple[int, Callable[..., Any]]]) -> None:
+        self._path = path
+        self._functions = functions
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self._path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            # NOTE: read models are rebuildable from the event store, which keeps the
+            # library's own (full) durability; NORMAL is still crash-safe in WAL mode.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            for name, (arity, function) in self._functions.items():
+                connection.create_function(name, arity, function, deterministic=True)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self, *, write: bool = False, durable: bool = True) -> Iterator[Cursor]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield _SqliteCursor(connection.cursor())
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+class _PostgresCursor(Cursor):
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._cursor.execute(sql, params)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(sql, rows)
+
+    def fetchone(self) -> Row | None:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Row]:
+        return self._cursor.fetchall()
+
+
+class PostgresDatabase(Database):
+    """A psycopg connection pool; opened lazily so it is never shared across a fork."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: DatabaseUrl, max_size: int = 10) -> None:
+        self._pool = ConnectionPool(
+            url.conninfo,
+            min_size=1,
+            max_size=max_size,
+            open=False,
+            name="insightlog",
+            kwargs={"autocommit": True},
+        )
+        self._opened = False
+        self._lock = threading.Lock()
+
+    def _open(self) -> None:
+        with self._lock:
+            if not self._opened:
+                self._pool.open(wait=True, timeout=30)
+                self._opened = True
+
+    @contextmanager
+    def transaction(self, *, write: bool = False, durable: bool = True) -> Iterator[Cursor]:
+        if not self._opened:
+            self._open()
+        with self._pool.connection() as connection, connection.transaction():
+            cursor = connection.cursor()
+            if not durable:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            yield _PostgresCursor(cursor)
+
+    def close(self) -> None:
+        if self._opened:
+            self._pool.close()
+            self._opened = False
+
+
+def connect(url: DatabaseUrl, functions: dict[str, tuple[int, Callable[..., Any]]]) -> Database:
+    """Open our tables' database named by `url`; `functions` are SQLite-only helpers."""
+    if url.backend == "sqlite":
+        return SqliteDatabase(url.sqlite_path, functions)
+    return PostgresDatabase(url)

@@ -1,0 +1,40 @@
+"""The eventsourcing Application that records every aggregate of insightlog."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+
+from domain.dashboard import Dashboard
+from domain.environment import Environment
+from domain.insight import Insight
+from domain.organization import Organization
+from domain.personal_api_key import PersonalApiKey
+from domain.project import Project
+from domain.short_id import ShortIdClaim
+from domain.user import User
+
+# Every aggregate type whose events may be found in the log; importing them registers
+# their explicit topics, so any stored event can be decoded.
+AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (
+    Organization,
+    Project,
+    Environment,
+    User,
+    PersonalApiKey,
+    Dashboard,
+    Insight,
+    ShortIdClaim,
+)
+
+
+class EventStore(Application[UUID]):
+    """One notification log for every aggregate, so projections and the audit trail
+    read a single ordered stream."""
+
+    name = "insightlog"
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {Insight: 100}

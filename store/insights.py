@@ -1,0 +1,96 @@
+"""Application service for insights: the only place insights are loaded and saved."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.insight import Insight, InsightNotFoundError
+from domain.short_id import ShortIdClaim
+from store.backend import Backend
+from store.dashboards import DashboardCommands
+from store.tokens import short_id
+
+
+class InsightCommands:
+    """Creates and changes insights, retrying on concurrent writes."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._dashboards = DashboardCommands(backend)
+
+    def create(
+        self, *, project_id: int, environment_id: int, actor_id: int, values: Mapping[str, Any]
+    ) -> int:
+        """Create an insight from request values; returns its id."""
+        values = dict(values)
+        if "dashboards" in values:
+            values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"] or [])
+
+        def attempt() -> int:
+            # A clash here is a short_id (or, after a crash, an id) already taken: a
+            # fresh attempt draws new ones.
+            insight_id = self._backend.sequences.next_id("insight")
+            at = self._backend.clock()
+            new_short_id = short_id()
+            insight = Insight.create(
+                insight_id=insight_id,
+                project_id=project_id,
+                environment_id=environment_id,
+                short_id=new_short_id,
+                actor_id=actor_id,
+                at=at,
+                values=values,
+                new_tiles=self._new_tiles([ref["id"] for ref in values.get("dashboards", [])]),
+            )
+            claim = ShortIdClaim.claim(
+                project_id=project_id, short_id=new_short_id, insight_id=insight_id, at=at
+            )
+            self._backend.record(insight, claim)
+            return insight_id
+
+        return self._backend.retrying(attempt)
+
+    def update(
+        self,
+        *,
+        project_id: int,
+        environment_id: int,
+        actor_id: int,
+        insight_id: int,
+        values: Mapping[str, Any],
+    ) -> None:
+        """Apply a partial update, soft delete or restore."""
+        values = dict(values)
+        if "dashboards" in values:
+            values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"] or [])
+
+        def attempt() -> None:
+            insight = self._load(project_id, insight_id)
+            new_tiles = self._new_tiles(
+                insight.dashboards_needing_tiles(ref["id"] for ref in values.get("dashboards", []))
+            )
+            if insight.update(
+                environment_id=environment_id,
+                actor_id=actor_id,
+                at=self._backend.clock(),
+                values=values,
+                new_tiles=new_tiles,
+            ):
+                self._backend.record(insight)
+
+        self._backend.retrying(attempt)
+
+    def _load(self, project_id: int, insight_id: int) -> Insight:
+        try:
+            insight = self._backend.events.repository.get(Insight.create_id(insight_id))
+        except AggregateNotFoundError:
+            raise InsightNotFoundError() from None
+        if insight.project_id != project_id:
+            raise InsightNotFoundError()
+        return insight
+
+    def _new_tiles(self, dashboard_ids: list[int]) -> dict[int, int]:
+        return {d: self._backend.sequences.next_id("tile") for d in dashboard_ids}

@@ -1,0 +1,43 @@
+"""Integer id allocation for aggregates that PostHog clients address by number."""
+
+from __future__ import annotations
+
+from store.database import Database
+
+SEQUENCES = ("team", "insight", "dashboard", "tile", "user")
+
+
+def sequence_ddl(dialect: str) -> list[str]:
+    """Statements that create every sequence (idempotent)."""
+    if dialect == "postgresql":
+        return [f"CREATE SEQUENCE IF NOT EXISTS {name}_id_seq" for name in SEQUENCES]
+    return [
+        "CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        *(
+            f"INSERT INTO sequences (name, value) VALUES ('{name}', 0) ON CONFLICT DO NOTHING"
+            for name in SEQUENCES
+        ),
+    ]
+
+
+class Sequences:
+    """Hands out increasing ids; gaps are possible, reuse is not."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def next_id(self, name: str) -> int:
+        """Allocate the next id of sequence `name`."""
+        if name not in SEQUENCES:
+            raise ValueError(f"unknown sequence {name!r}")
+        if self._database.dialect == "postgresql":
+            with self._database.transaction() as cursor:
+                row = cursor.execute(f"SELECT nextval('{name}_id_seq')").fetchone()
+        else:
+            with self._database.transaction(write=True, durable=False) as cursor:
+                row = cursor.execute(
+                    "UPDATE sequences SET value = value + 1 WHERE name = %s RETURNING value",
+                    (name,),
+                ).fetchone()
+        assert row is not None
+        return int(row[0])

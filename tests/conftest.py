@@ -1,0 +1,72 @@
+"""Fixtures shared by every test: databases on both backends, backends, API clients, tenants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import falcon.testing
+import pytest
+
+from api.app import create_app
+from store.backend import Backend, open_backend
+from store.config import DatabaseUrl
+from tests.databases import BACKENDS, DatabaseFactory
+from tests.tenants import Tenant, TenantFactory
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def fresh_url(backend_kind: str, databases: DatabaseFactory) -> DatabaseUrl:
+    """A new, migrated, empty database of the test's backend."""
+    return databases.create(backend_kind)
+
+
+@pytest.fixture
+def fresh_backend(fresh_url: DatabaseUrl) -> Iterator[Backend]:
+    backend = open_backend(fresh_url)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="session")
+def _shared_backends(databases: DatabaseFactory) -> Iterator[dict[str, Backend]]:
+    opened: dict[str, Backend] = {}
+    yield opened
+    for backend in opened.values():
+        backend.close()
+
+
+@pytest.fixture
+def backend(backend_kind: str, databases: DatabaseFactory, _shared_backends: dict[str, Backend]) -> Backend:
+    """A backend on a database shared by the session; tests isolate themselves by tenant."""
+    if backend_kind not in _shared_backends:
+        _shared_backends[backend_kind] = open_backend(databases.create(backend_kind))
+    return _shared_backends[backend_kind]
+
+
+@pytest.fixture
+def client(backend: Backend) -> falcon.testing.TestClient:
+    """The WSGI app on the test's backend, called through falcon's WSGI test client."""
+    return falcon.testing.TestClient(create_app(backend))
+
+
+@pytest.fixture
+def tenants(backend: Backend, client: falcon.testing.TestClient) -> TenantFactory:
+    return TenantFactory(backend, client)
+
+
+@pytest.fixture
+def tenant(tenants: TenantFactory) -> Tenant:
+    """A fresh organization, project and member with a `*` key."""
+    return tenants.create()
