@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import falcon
+import orjson
 
 from api.errors import not_found
 
@@ -53,6 +54,14 @@ def to_csv(payload: Any) -> str:
     return out.getvalue()
 
 
+def send(resp: falcon.Response, payload: Any, status: str = falcon.HTTP_200) -> None:
+    """Answer with `payload` as JSON (kept on the context in case CSV was asked for)."""
+    resp.status = status
+    resp.context.payload = payload
+    resp.data = orjson.dumps(payload)
+    resp.content_type = falcon.MEDIA_JSON
+
+
 class ResponseFormat:
     """Middleware: refuses unknown formats and renders successful JSON bodies as CSV."""
 
@@ -64,9 +73,9 @@ class ResponseFormat:
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
-        if not req_succeeded or req.get_param("format") != "csv" or resp.media is None:
+        payload = resp.context.get("payload")
+        if not req_succeeded or req.get_param("format") != "csv" or payload is None:
             return
-        resp.data = to_csv(resp.media).encode()
-        resp.media = None
+        resp.data = to_csv(payload).encode()
         resp.content_type = "text/csv; charset=utf-8"
         resp.set_header("Cache-Control", "no-cache")

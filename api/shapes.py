@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from projections.accounts import Accounts
 from projections.dashboards import DashboardRow
 from projections.insight_queries import InsightReader, InsightRow, Tile
-from projections.timestamps import from_micros
 
 # NOTE: PostHog's access-control constants: 21 = everyone in the project can edit,
 # 37 = the caller can edit. Every member is an editor here.
@@ -21,11 +21,9 @@ def iso(micros: int | None) -> str | None:
     """ISO-8601 UTC with `Z`, without a fraction when it is zero."""
     if micros is None:
         return None
-    moment = from_micros(micros)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}"
-    return text + "Z"
+    seconds, fraction = divmod(micros, 1_000_000)
+    text = "%04d-%02d-%02dT%02d:%02d:%02d" % time.gmtime(seconds)[:6]
+    return f"{text}.{fraction:06d}Z" if fraction else f"{text}Z"
 
 
 class InsightPresenter:

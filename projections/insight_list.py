@@ -11,6 +11,7 @@ from eventsourcing.utils import get_topic
 from domain.insight import DEFAULTS, Insight
 from domain.insight_query import legacy_type, query_type
 from projections.projection import Projection
+from projections.similarity import word_trigrams
 from projections.timestamps import to_micros
 from store.database import Cursor
 
@@ -37,6 +38,18 @@ def search_text(name: Any, derived_name: Any, description: Any, tags: list[str])
     return SEARCH_SEPARATOR.join(part.lower() for part in parts)
 
 
+def search_trigrams(
+    name: Any, derived_name: Any, description: Any, tags: list[str]
+) -> set[str]:
+    """Every word trigram of the searchable texts: the posting lists that let a search
+    touch only the insights that can possibly match."""
+    grams: set[str] = set()
+    for text in (name, derived_name, description, *tags):
+        if text:
+            grams.update(word_trigrams(text))
+    return grams
+
+
 def _encode(field: str, value: Any) -> Any:
     if field in JSON_FIELDS:
         return None if value is None else orjson.dumps(value).decode()
@@ -49,16 +62,18 @@ class InsightListProjection(Projection):
     """Keeps `insights`, `insight_tags` and `insight_tiles` from Insight events."""
 
     name = "insight_list"
-    tables = ("insights", "insight_tags", "insight_tiles")
+    tables = ("insights", "insight_tags", "insight_tiles", "insight_trigrams")
     topics: ClassVar[tuple[str, ...]] = tuple(
         get_topic(cls)
         for cls in (Insight.Created, Insight.Updated, Insight.Deleted, Insight.Restored)
     )
 
     def ddl(self, dialect: str) -> list[str]:
+        # NOTE: in SQLite only INTEGER PRIMARY KEY is the rowid, which id lookups need.
+        key = "INTEGER PRIMARY KEY" if dialect == "sqlite" else "BIGINT PRIMARY KEY"
         statements = [
             "CREATE TABLE IF NOT EXISTS insights ("
-            "id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
+            f"id {key}, project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
             "short_id TEXT NOT NULL, name TEXT, derived_name TEXT, description TEXT, "
             "query TEXT, filters TEXT NOT NULL, tags TEXT NOT NULL, sort_order BIGINT, "
             "favorited INTEGER NOT NULL, saved INTEGER NOT NULL, deleted INTEGER NOT NULL, "
@@ -80,13 +95,11 @@ class InsightListProjection(Projection):
             "active INTEGER NOT NULL, PRIMARY KEY (insight_id, dashboard_id))",
             "CREATE INDEX IF NOT EXISTS insight_tiles_by_dashboard "
             "ON insight_tiles (dashboard_id, active, insight_id)",
+            "CREATE TABLE IF NOT EXISTS insight_trigrams ("
+            "project_id BIGINT NOT NULL, trigram TEXT NOT NULL, insight_id BIGINT NOT NULL, "
+            "PRIMARY KEY (project_id, trigram, insight_id))"
+            + (" WITHOUT ROWID" if dialect == "sqlite" else ""),
         ]
-        if dialect == "postgresql":
-            statements += [
-                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-                "CREATE INDEX IF NOT EXISTS insights_search_trgm "
-                "ON insights USING gin (search_text gin_trgm_ops)",
-            ]
         return statements
 
     def process(self, cursor: Cursor, event: Any) -> None:
@@ -121,6 +134,12 @@ class InsightListProjection(Projection):
         )
         self._replace_tags(cursor, event.insight_id, event.project_id, values["tags"])
         self._relink(cursor, event.insight_id, values["dashboards"], event.new_tiles)
+        self._index(
+            cursor,
+            event.insight_id,
+            event.project_id,
+            search_trigrams(values["name"], values["derived_name"], values["description"], values["tags"]),
+        )
 
     def _changed(self, cursor: Cursor, event: Insight.Changed) -> None:
         after = {change["field"]: change["after"] for change in event.changes}
@@ -133,8 +152,10 @@ class InsightListProjection(Projection):
             columns["query_type"] = query_type(after["query"])
         if "filters" in after:
             columns["legacy_type"] = legacy_type(after["filters"])
+        texts = None
         if {"name", "derived_name", "description", "tags"} & set(after):
-            columns["search_text"] = self._search_text(cursor, event.insight_id, after)
+            texts = self._texts(cursor, event.insight_id, after)
+            columns["search_text"] = search_text(*texts[1])
         if event.modified:
             columns["last_modified_at"] = to_micros(event.timestamp)
             columns["last_modified_by_id"] = event.actor_id
@@ -148,9 +169,20 @@ class InsightListProjection(Projection):
             self._replace_tags(cursor, event.insight_id, event.project_id, after["tags"])
         if "dashboards" in after:
             self._relink(cursor, event.insight_id, after["dashboards"], event.new_tiles)
+        if texts is not None:
+            self._index(
+                cursor,
+                event.insight_id,
+                event.project_id,
+                search_trigrams(*texts[1]),
+                previous=search_trigrams(*texts[0]),
+            )
 
     @staticmethod
-    def _search_text(cursor: Cursor, insight_id: int, after: dict[str, Any]) -> str:
+    def _texts(
+        cursor: Cursor, insight_id: int, after: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """The searchable texts before and after a change."""
         row = cursor.execute(
             "SELECT name, derived_name, description, tags FROM insights WHERE id = %s",
             (insight_id,),
@@ -162,10 +194,31 @@ class InsightListProjection(Projection):
             "description": row[2],
             "tags": orjson.loads(row[3]),
         }
+        before = tuple(current.values())
         current.update({k: v for k, v in after.items() if k in current})
-        return search_text(
-            current["name"], current["derived_name"], current["description"], current["tags"]
-        )
+        return before, tuple(current.values())
+
+    @staticmethod
+    def _index(
+        cursor: Cursor,
+        insight_id: int,
+        project_id: int,
+        grams: set[str],
+        previous: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> None:
+        gone = sorted(previous - grams)
+        if gone:
+            cursor.executemany(
+                "DELETE FROM insight_trigrams "
+                "WHERE project_id = %s AND trigram = %s AND insight_id = %s",
+                [(project_id, gram, insight_id) for gram in gone],
+            )
+        new = sorted(grams - previous)
+        if new:
+            cursor.executemany(
+                "INSERT INTO insight_trigrams (project_id, trigram, insight_id) VALUES (%s, %s, %s)",
+                [(project_id, gram, insight_id) for gram in new],
+            )
 
     @staticmethod
     def _replace_tags(cursor: Cursor, insight_id: int, project_id: int, tags: list[str]) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 
 from domain.insight_query import INSIGHT_SOURCE_KINDS, QUERY_TYPES
-from store.database import Database
+from projections.search import Match, SearchTerm
+from store.database import Cursor, Database
 
 _COLUMNS = (
     "id, project_id, environment_id, short_id, name, derived_name, description, query, "
@@ -26,8 +27,6 @@ ORDER_COLUMNS = {
     "last_viewed_at": "last_viewed_at",
     "order": "sort_order",
 }
-NAME_THRESHOLD = 0.3
-DESCRIPTION_THRESHOLD = 0.4
 _SIX_TYPES = frozenset(INSIGHT_SOURCE_KINDS.values())
 
 
@@ -117,6 +116,23 @@ class InsightFilter:
     offset: int = 0
 
 
+def _rank(hits: list[tuple[Sequence[Any], Match]], order: str | None) -> list[tuple[Sequence[Any], Match]]:
+    """Exact matches first; within each group the requested order (NULL lowest, ties by id in
+    the same direction), or by score, then name, then newest."""
+    ranked: list[tuple[Sequence[Any], Match]] = []
+    for exact in (True, False):
+        group = [hit for hit in hits if hit[1].exact is exact]
+        if order is None:
+            group.sort(key=lambda hit: (-hit[1].score, hit[0][1] is None, hit[0][1] or "", -hit[0][0]))
+        else:
+            group.sort(
+                key=lambda hit: (hit[0][5] is not None, hit[0][5], hit[0][0]),
+                reverse=order.startswith("-"),
+            )
+        ranked += group
+    return ranked
+
+
 class _Where:
     def __init__(self) -> None:
         self.clauses: list[str] = []
@@ -132,11 +148,6 @@ class _Where:
 
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
-
-
-def _like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class InsightReader:
@@ -182,40 +193,66 @@ class InsightReader:
 
     def list(self, query: InsightFilter) -> tuple[int, list[InsightRow]]:
         """The total number of matching insights and the requested page of them."""
-        where = self._where(query)
-        select, select_params = f"SELECT {_COLUMNS}", []
-        order = self._order_by(query.order)
-        term = (query.search or "").replace("\x00", "").strip().lower()
-        if term:
-            exact, exact_params = self._exact(term)
-            similar, similar_params = self._similar(term)
-            where.add(f"({exact} OR {similar})", *exact_params, *similar_params)
-            select += f", CASE WHEN {exact} THEN 0 ELSE 1 END AS match_rank"
-            select_params += exact_params
-            if query.order is None:
-                score, score_params = self._score(term)
-                select += f", {score} AS score"
-                select_params += score_params
-                order = "match_rank ASC, score DESC, name ASC, id DESC"
-            else:
-                order = f"match_rank ASC, {order}"
+        term = SearchTerm(query.search or "")
         with self._database.transaction() as cursor:
+            if term:
+                return self._search(cursor, query, term)
+            where = self._where(query)
             count_row = cursor.execute(
                 f"SELECT count(*) FROM insights WHERE {where.sql()}", where.params
             ).fetchone()
             rows = cursor.execute(
-                f"{select} FROM insights WHERE {where.sql()} ORDER BY {order} LIMIT %s OFFSET %s",
-                [*select_params, *where.params, query.limit, query.offset],
+                f"SELECT {_COLUMNS} FROM insights WHERE {where.sql()} "
+                f"ORDER BY {self._order_by(query.order)} LIMIT %s OFFSET %s",
+                [*where.params, query.limit, query.offset],
             ).fetchall()
         assert count_row is not None
-        match_types = [("exact" if row[20] == 0 else "similar") if term else None for row in rows]
-        return int(count_row[0]), [
-            InsightRow.from_row(row, match) for row, match in zip(rows, match_types, strict=True)
+        return int(count_row[0]), [InsightRow.from_row(row) for row in rows]
+
+    def _search(
+        self, cursor: Cursor, query: InsightFilter, term: SearchTerm
+    ) -> tuple[int, list[InsightRow]]:
+        candidates_sql = term.candidate_ids_sql(query.project_id)
+        candidates = None
+        if candidates_sql is not None:
+            candidates = [int(row[0]) for row in cursor.execute(*candidates_sql).fetchall()]
+            if not candidates:
+                return 0, []
+        where = self._where(query, candidates)
+        if candidates is None:
+            where.add(*term.scan_clause(query.project_id))
+        column = ORDER_COLUMNS[query.order.lstrip("-")] if query.order else "id"
+        rows = cursor.execute(
+            f"SELECT id, name, derived_name, description, search_text, {column} "
+            f"FROM insights WHERE {where.sql()}",
+            where.params,
+        ).fetchall()
+        matches = [(row, term.match(row[1], row[2], row[3], row[4])) for row in rows]
+        ranked = _rank([(row, match) for row, match in matches if match is not None], query.order)
+        page = ranked[query.offset : query.offset + query.limit]
+        ids = [row[0] for row, _ in page]
+        full = {}
+        if ids:
+            full = {
+                int(row[0]): row
+                for row in cursor.execute(
+                    f"SELECT {_COLUMNS} FROM insights WHERE id IN ({_marks(ids)})", ids
+                ).fetchall()
+            }
+        return len(ranked), [
+            InsightRow.from_row(full[row[0]], "exact" if match.exact else "similar")
+            for row, match in page
         ]
 
-    def _where(self, query: InsightFilter) -> _Where:
+    def _where(self, query: InsightFilter, candidates: list[int] | None = None) -> _Where:
         where = _Where()
-        where.add("project_id = %s AND deleted = 0", query.project_id)
+        if candidates is None:
+            where.add("project_id = %s AND deleted = 0", query.project_id)
+        else:
+            # NOTE: unary + keeps SQLite's planner on the id lookups instead of scanning the
+            # whole project through the (project_id, deleted) indexes.
+            where.add(f"id IN ({_marks(candidates)})", *candidates)
+            where.add("+project_id = %s AND +deleted = 0", query.project_id)
         if query.short_id is not None:
             where.add("short_id = %s", query.short_id)
         if query.created_by:
@@ -283,27 +320,3 @@ class InsightReader:
         direction = "DESC NULLS LAST" if descending else "ASC NULLS FIRST"
         tie = "id DESC" if descending else "id ASC"
         return f"{column} {direction}, {tie}" if column != "id" else f"id {direction}"
-
-    @staticmethod
-    def _exact(term: str) -> tuple[str, list[Any]]:
-        return "search_text LIKE %s ESCAPE '\\'", [_like_pattern(term)]
-
-    def _similarity(self, column: str) -> str:
-        expression = f"word_similarity(%s, {column})"
-        return f"COALESCE({expression}, 0)" if self._postgres else expression
-
-    def _similar(self, term: str) -> tuple[str, list[Any]]:
-        sql = (
-            f"({self._similarity('name')} >= {NAME_THRESHOLD} "
-            f"OR {self._similarity('derived_name')} >= {NAME_THRESHOLD} "
-            f"OR {self._similarity('description')} >= {DESCRIPTION_THRESHOLD})"
-        )
-        return sql, [term, term, term]
-
-    def _score(self, term: str) -> tuple[str, list[Any]]:
-        greatest = "GREATEST" if self._postgres else "max"
-        sql = (
-            f"{greatest}({self._similarity('name')}, {self._similarity('derived_name')}, "
-            f"0.5 * {self._similarity('description')})"
-        )
-        return sql, [term, term, term]

@@ -1,23 +1,34 @@
-"""Trigram word similarity with the semantics of PostgreSQL's pg_trgm `word_similarity`.
-
-PostgreSQL answers with pg_trgm itself; SQLite gets this function registered, so search
-ranks the same on both backends.
-"""
+"""Trigram word similarity with the semantics of PostgreSQL's pg_trgm `word_similarity`,
+computed in Python so that search ranks the same on every backend."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+")
 
 
-def word_trigrams(text: str) -> list[str]:
-    """Trigrams of each lower-cased word padded as pg_trgm does, in order of appearance."""
+@lru_cache(maxsize=65536)
+def _trigrams(text: str) -> tuple[str, ...]:
     grams: list[str] = []
     for word in _WORD.findall(text.lower()):
         padded = f"  {word} "
         grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
+    return tuple(grams)
+
+
+def word_trigrams(text: str) -> list[str]:
+    """Trigrams of each lower-cased word padded as pg_trgm does, in order of appearance."""
+    return list(_trigrams(text))
+
+
+def inner_trigrams(text: str) -> set[str]:
+    """Trigrams inside the words of `text` (no padding): every one of them occurs in any
+    text that contains `text` as a substring."""
+    return {
+        word[i : i + 3] for word in _WORD.findall(text.lower()) for i in range(len(word) - 2)
+    }
 
 
 def word_similarity(needle: str | None, haystack: str | None) -> float:
@@ -25,8 +36,8 @@ def word_similarity(needle: str | None, haystack: str | None) -> float:
     of `haystack` (pg_trgm's greedy bound search, so results match PostgreSQL)."""
     if not needle or not haystack:
         return 0.0
-    wanted = set(word_trigrams(needle))
-    grams = word_trigrams(haystack)
+    wanted = set(_trigrams(needle))
+    grams = _trigrams(haystack)
     if not wanted or not grams:
         return 0.0
     size = len(wanted)

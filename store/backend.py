@@ -15,8 +15,8 @@ from projections.accounts import Accounts, AccountsProjection
 from projections.dashboards import Dashboards, DashboardsProjection
 from projections.insight_list import InsightListProjection
 from projections.insight_queries import InsightReader
+from projections.projection import Projection
 from projections.projector import Projector
-from projections.similarity import word_similarity
 from store.config import DatabaseUrl
 from store.database import Database, connect
 from store.event_store import EventStore
@@ -71,7 +71,7 @@ class Backend:
         self.database.close()
 
 
-def projections() -> list:  # type: ignore[type-arg]
+def projections() -> list[Projection]:
     """Every read model, in the order their tables are created."""
     return [AccountsProjection(), DashboardsProjection(), InsightListProjection()]
 
@@ -79,7 +79,7 @@ def projections() -> list:  # type: ignore[type-arg]
 def open_backend(url: DatabaseUrl, *, create_tables: bool = False, clock: Clock = utc_now) -> Backend:
     """Connect to the database at `url`; tables must exist unless `create_tables`."""
     events = EventStore(env=url.eventsourcing_env(create_table=create_tables))
-    database = connect(url, {"word_similarity": (2, word_similarity)})
+    database = connect(url)
     projector = Projector(events, database, projections())
     return Backend(
         url=url,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -87,9 +87,8 @@ class SqliteDatabase(Database):
 
     dialect = "sqlite"
 
-    def __init__(self, path: str, functions: dict[str, tuple[int, Callable[..., Any]]]) -> None:
+    def __init__(self, path: str) -> None:
         self._path = path
-        self._functions = functions
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -104,8 +103,6 @@ class SqliteDatabase(Database):
             # NOTE: read models are rebuildable from the event store, which keeps the
             # library's own (full) durability; NORMAL is still crash-safe in WAL mode.
             connection.execute("PRAGMA synchronous=NORMAL")
-            for name, (arity, function) in self._functions.items():
-                connection.create_function(name, arity, function, deterministic=True)
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
@@ -187,8 +184,8 @@ class PostgresDatabase(Database):
             self._opened = False
 
 
-def connect(url: DatabaseUrl, functions: dict[str, tuple[int, Callable[..., Any]]]) -> Database:
-    """Open our tables' database named by `url`; `functions` are SQLite-only helpers."""
+def connect(url: DatabaseUrl) -> Database:
+    """Open our tables' database named by `url`."""
     if url.backend == "sqlite":
-        return SqliteDatabase(url.sqlite_path, functions)
+        return SqliteDatabase(url.sqlite_path)
     return PostgresDatabase(url)

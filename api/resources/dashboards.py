@@ -6,6 +6,7 @@ import falcon
 
 from api.auth import Caller, authorize
 from api.errors import not_found
+from api.formats import send
 from api.openapi import documented
 from api.pagination import limit_offset, paginated
 from api.request_body import json_object
@@ -48,7 +49,7 @@ class Dashboards(_DashboardResource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         limit, offset = limit_offset(req)
         count, rows = self._reader.page(req.context.caller.project_id, limit, offset)
-        resp.media = paginated(req, count, limit, offset, self._present(rows))
+        send(resp, paginated(req, count, limit, offset, self._present(rows)))
 
     @documented(tags=TAGS, json=DashboardWrite, ok={"HTTP_201": DashboardOut}, errors=(400,))
     @authorize("dashboard:write")
@@ -61,8 +62,8 @@ class Dashboards(_DashboardResource):
             actor_id=caller.user_id,
             values=body.sent_values(),
         )
-        resp.status = falcon.HTTP_201
-        resp.media = self._present([self._get(caller, str(dashboard_id), include_deleted=True)])[0]
+        row = self._get(caller, str(dashboard_id), include_deleted=True)
+        send(resp, self._present([row])[0], falcon.HTTP_201)
 
 
 class Dashboard(_DashboardResource):
@@ -73,7 +74,7 @@ class Dashboard(_DashboardResource):
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, project_id: str, dashboard_id: str
     ) -> None:
-        resp.media = self._present([self._get(req.context.caller, dashboard_id)])[0]
+        send(resp, self._present([self._get(req.context.caller, dashboard_id)])[0])
 
     @documented(tags=TAGS, json=DashboardWrite, ok={"HTTP_200": DashboardOut}, errors=(400, 409))
     @authorize("dashboard:write")
@@ -90,4 +91,4 @@ class Dashboard(_DashboardResource):
             dashboard_id=row.id,
             values=body.sent_values(),
         )
-        resp.media = self._present([self._get(caller, str(row.id), include_deleted=True)])[0]
+        send(resp, self._present([self._get(caller, str(row.id), include_deleted=True)])[0])

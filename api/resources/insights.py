@@ -6,6 +6,7 @@ import falcon
 
 from api.auth import Caller, authorize
 from api.errors import not_found
+from api.formats import send
 from api.openapi import documented
 from api.pagination import limit_offset, paginated
 from api.request_body import json_object
@@ -85,7 +86,7 @@ class Insights(_InsightResource):
         limit, offset = limit_offset(req)
         count, rows = self._reader.list(_filter(req.context.caller, params, limit, offset))
         results = self._presenter.present(rows, basic=params.basic)
-        resp.media = paginated(req, count, limit, offset, results)
+        send(resp, paginated(req, count, limit, offset, results))
 
     @documented(tags=TAGS, query=FormatParam, json=InsightWrite, ok={"HTTP_201": InsightOut}, errors=(400,))
     @authorize("insight:write")
@@ -98,8 +99,8 @@ class Insights(_InsightResource):
             actor_id=caller.user_id,
             values=body.sent_values(),
         )
-        resp.status = falcon.HTTP_201
-        resp.media = self._presenter.one(self._get(caller, str(insight_id), include_deleted=True))
+        row = self._get(caller, str(insight_id), include_deleted=True)
+        send(resp, self._presenter.one(row), falcon.HTTP_201)
 
 
 class Insight(_InsightResource):
@@ -111,9 +112,8 @@ class Insight(_InsightResource):
         self, req: falcon.Request, resp: falcon.Response, project_id: str, insight_id: str
     ) -> None:
         params = query_params(InsightRetrieveParams, req)
-        resp.media = self._presenter.one(
-            self._get(req.context.caller, insight_id), basic=params.basic
-        )
+        row = self._get(req.context.caller, insight_id)
+        send(resp, self._presenter.one(row, basic=params.basic))
 
     @documented(tags=TAGS, query=FormatParam, json=InsightWrite, ok={"HTTP_200": InsightOut}, errors=(400, 409))
     @authorize("insight:write")
@@ -131,7 +131,7 @@ class Insight(_InsightResource):
             insight_id=row.id,
             values=body.sent_values(),
         )
-        resp.media = self._presenter.one(self._get(caller, str(row.id), include_deleted=True))
+        send(resp, self._presenter.one(self._get(caller, str(row.id), include_deleted=True)))
 
     on_put = on_patch
 
