@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import falcon
 
@@ -29,7 +29,9 @@ def page_url(req: falcon.Request, changes: dict[str, Any], remove: tuple[str, ..
     params = [(k, v) for k, v in parse_qsl(req.query_string, keep_blank_values=True)]
     kept = [(k, v) for k, v in params if k not in changes and k not in remove]
     query = urlencode([*kept, *((k, str(v)) for k, v in changes.items())])
-    base = f"{req.prefix}{req.path}"
+    # The path as the client sent it (falcon's req.path has the trailing slash stripped).
+    path = quote(req.env.get("PATH_INFO") or req.path, safe="/:@!$&'()*+,;=-._~")
+    base = f"{req.prefix}{path}"
     return f"{base}?{query}" if query else base
 
 

@@ -132,8 +132,8 @@ class InsightListProjection(Projection):
             f"INSERT INTO insights ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))})",
             tuple(row.values()),
         )
-        self._replace_tags(cursor, event.insight_id, event.project_id, values["tags"])
-        self._relink(cursor, event.insight_id, values["dashboards"], event.new_tiles)
+        self._insert_tags(cursor, event.insight_id, event.project_id, values["tags"])
+        self._link(cursor, event.insight_id, values["dashboards"], event.new_tiles)
         self._index(
             cursor,
             event.insight_id,
@@ -166,9 +166,13 @@ class InsightListProjection(Projection):
             (*columns.values(), event.insight_id),
         )
         if "tags" in after:
-            self._replace_tags(cursor, event.insight_id, event.project_id, after["tags"])
+            cursor.execute("DELETE FROM insight_tags WHERE insight_id = %s", (event.insight_id,))
+            self._insert_tags(cursor, event.insight_id, event.project_id, after["tags"])
         if "dashboards" in after:
-            self._relink(cursor, event.insight_id, after["dashboards"], event.new_tiles)
+            cursor.execute(
+                "UPDATE insight_tiles SET active = 0 WHERE insight_id = %s", (event.insight_id,)
+            )
+            self._link(cursor, event.insight_id, after["dashboards"], event.new_tiles)
         if texts is not None:
             self._index(
                 cursor,
@@ -221,8 +225,7 @@ class InsightListProjection(Projection):
             )
 
     @staticmethod
-    def _replace_tags(cursor: Cursor, insight_id: int, project_id: int, tags: list[str]) -> None:
-        cursor.execute("DELETE FROM insight_tags WHERE insight_id = %s", (insight_id,))
+    def _insert_tags(cursor: Cursor, insight_id: int, project_id: int, tags: list[str]) -> None:
         if tags:
             cursor.executemany(
                 "INSERT INTO insight_tags (insight_id, project_id, tag) VALUES (%s, %s, %s)",
@@ -230,10 +233,10 @@ class InsightListProjection(Projection):
             )
 
     @staticmethod
-    def _relink(
+    def _link(
         cursor: Cursor, insight_id: int, dashboards: list[dict[str, Any]], new_tiles: dict[str, int]
     ) -> None:
-        cursor.execute("UPDATE insight_tiles SET active = 0 WHERE insight_id = %s", (insight_id,))
+        """Activate the tiles of `dashboards`: reactivated or newly inserted."""
         for ref in dashboards:
             tile_id = new_tiles.get(str(ref["id"]))
             if tile_id is None:

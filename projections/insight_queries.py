@@ -220,7 +220,8 @@ class InsightReader:
                 return 0, []
         where = self._where(query, candidates)
         if candidates is None:
-            where.add(*term.scan_clause(query.project_id))
+            clause, params = term.scan_clause(query.project_id)
+            where.add(clause, *params)
         column = ORDER_COLUMNS[query.order.lstrip("-")] if query.order else "id"
         rows = cursor.execute(
             f"SELECT id, name, derived_name, description, search_text, {column} "

@@ -16,10 +16,18 @@ from projections.projection import Projection
 from store.database import Cursor, Database
 
 BATCH_SIZE = 500
+Recorded = tuple[int, Any]
+"""A domain event and its position in the notification log."""
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
     "name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
+
+
+def _covers(recorded: Sequence[Recorded], low: int, target: int) -> bool:
+    """Whether `recorded` holds exactly every position in (low, target]."""
+    positions = [position for position, _ in recorded if position > low]
+    return bool(positions) and positions == list(range(low + 1, target + 1))
 
 
 class Projector:
@@ -32,6 +40,7 @@ class Projector:
         self._database = database
         self.projections = tuple(projections)
         self._names = tuple(p.name for p in self.projections)
+        self._marks = ", ".join(["%s"] * len(self._names))
         self._topics = tuple(sorted({topic for p in self.projections for topic in p.topics}))
 
     def ddl(self) -> list[str]:
@@ -54,18 +63,23 @@ class Projector:
         """The id of the newest notification in the log (0 when it is empty)."""
         return self._events.recorder.max_notification_id() or 0
 
-    def catch_up(self, until: int | None = None) -> int:
-        """Apply every event up to `until` (default: the head); returns events applied."""
-        if until is not None and min(self.positions().values()) >= until:
-            return 0
+    def catch_up(self, until: int | None = None, recorded: Sequence[Recorded] = ()) -> int:
+        """Apply every event up to `until` (default: the head); returns events applied.
+
+        `recorded` are events this process has just saved, with their positions: when they
+        are all that is missing, they are applied as they are instead of read back.
+        """
         applied = 0
         while True:
-            with self._database.transaction(write=True, durable=False) as cursor:
+            with self._database.transaction(write=True) as cursor:
                 positions = self._read_positions(cursor, lock=True)
                 low = min(positions.values())
                 target = self.head() if until is None else until
                 if low >= target:
                     return applied
+                if _covers(recorded, low, target):
+                    self._apply(cursor, positions, [r for r in recorded if r[0] > low], target)
+                    return applied + len(recorded)
                 applied += self._apply_batch(cursor, positions, low, target)
 
     def rebuild(self, names: Sequence[str] | None = None,
@@ -99,8 +113,10 @@ class Projector:
         return applied
 
     def _read_positions(self, cursor: Cursor, *, lock: bool) -> dict[str, int]:
-        marks = ", ".join(["%s"] * len(self._names))
-        sql = f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}) ORDER BY name"
+        sql = (
+            "SELECT name, position FROM projection_tracking "
+            f"WHERE name IN ({self._marks}) ORDER BY name"
+        )
         if lock and self._database.dialect == "postgresql":
             sql += " FOR UPDATE"
         rows = cursor.execute(sql, self._names).fetchall()
@@ -117,14 +133,20 @@ class Projector:
             start=low + 1, limit=BATCH_SIZE, stop=target, topics=self._topics
         )
         reached = notifications[-1].id if len(notifications) == BATCH_SIZE else target
-        for notification in notifications:
-            event = self._events.mapper.to_domain_event(notification)
-            for projection in self.projections:
-                if positions[projection.name] < notification.id:
-                    projection.process(cursor, event)
-        for name, position in positions.items():
-            if position < reached:
-                cursor.execute(
-                    "UPDATE projection_tracking SET position = %s WHERE name = %s", (reached, name)
-                )
+        events = [(n.id, self._events.mapper.to_domain_event(n)) for n in notifications]
+        self._apply(cursor, positions, events, reached)
         return len(notifications)
+
+    def _apply(
+        self, cursor: Cursor, positions: dict[str, int], events: Sequence[Recorded], reached: int
+    ) -> None:
+        """Apply events each projection has not seen yet and move every position to `reached`."""
+        for position, event in events:
+            for projection in self.projections:
+                if positions[projection.name] < position:
+                    projection.process(cursor, event)
+        cursor.execute(
+            f"UPDATE projection_tracking SET position = %s WHERE name IN ({self._marks}) "
+            "AND position < %s",
+            (reached, *self._names, reached),
+        )

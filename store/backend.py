@@ -54,7 +54,8 @@ class Backend:
         if not recordings:
             return 0
         position = max(recording.notification.id for recording in recordings)
-        self.projector.catch_up(until=position)
+        recorded = [(r.notification.id, r.domain_event) for r in recordings]
+        self.projector.catch_up(until=position, recorded=recorded)
         return position
 
     def retrying(self, command: Callable[[], T]) -> T:

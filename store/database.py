@@ -43,12 +43,13 @@ class Database(ABC):
     dialect: str
 
     @abstractmethod
-    def transaction(self, *, write: bool = False, durable: bool = True) -> Any:
-        """A context manager yielding a Cursor inside one transaction.
+    def transaction(self, *, write: bool = False) -> Any:
+        """A context manager yielding a Cursor inside one transaction; `write` takes the
+        write lock up front (SQLite)."""
 
-        `write` takes the write lock up front; `durable=False` lets a commit return
-        before it reaches the disk (fine for rebuildable read models).
-        """
+    @abstractmethod
+    def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run one statement on its own (autocommit) and return its first row."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -100,8 +101,8 @@ class SqliteDatabase(Database):
                 self._path, timeout=30, isolation_level=None, check_same_thread=False
             )
             connection.execute("PRAGMA journal_mode=WAL")
-            # NOTE: read models are rebuildable from the event store, which keeps the
-            # library's own (full) durability; NORMAL is still crash-safe in WAL mode.
+            # NOTE: our tables are rebuildable from the event store, which keeps the library's
+            # own (full) durability; NORMAL is still crash-safe in WAL mode.
             connection.execute("PRAGMA synchronous=NORMAL")
             self._local.connection = connection
             with self._lock:
@@ -109,7 +110,7 @@ class SqliteDatabase(Database):
         return connection
 
     @contextmanager
-    def transaction(self, *, write: bool = False, durable: bool = True) -> Iterator[Cursor]:
+    def transaction(self, *, write: bool = False) -> Iterator[Cursor]:
         connection = self._connection()
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
@@ -118,6 +119,10 @@ class SqliteDatabase(Database):
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+    def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        with self.transaction(write=True) as cursor:
+            return cursor.execute(sql, params).fetchone()
 
     def close(self) -> None:
         with self._lock:
@@ -157,7 +162,9 @@ class PostgresDatabase(Database):
             max_size=max_size,
             open=False,
             name="insightlog",
-            kwargs={"autocommit": True},
+            # NOTE: our tables are rebuildable from the event store, which keeps the
+            # library's own (full) durability: commits here need not wait for the disk.
+            kwargs={"autocommit": True, "options": "-c synchronous_commit=off"},
         )
         self._opened = False
         self._lock = threading.Lock()
@@ -169,14 +176,17 @@ class PostgresDatabase(Database):
                 self._opened = True
 
     @contextmanager
-    def transaction(self, *, write: bool = False, durable: bool = True) -> Iterator[Cursor]:
+    def transaction(self, *, write: bool = False) -> Iterator[Cursor]:
         if not self._opened:
             self._open()
         with self._pool.connection() as connection, connection.transaction():
-            cursor = connection.cursor()
-            if not durable:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            yield _PostgresCursor(cursor)
+            yield _PostgresCursor(connection.cursor())
+
+    def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        if not self._opened:
+            self._open()
+        with self._pool.connection() as connection:
+            return connection.execute(sql, params).fetchone()
 
     def close(self) -> None:
         if self._opened:

@@ -21,7 +21,8 @@ def sequence_ddl(dialect: str) -> list[str]:
 
 
 class Sequences:
-    """Hands out increasing ids; gaps are possible, reuse is not."""
+    """Hands out increasing ids. Gaps are possible; after a crash an id may come again,
+    which a create detects (its aggregate exists) and answers by drawing another."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -31,13 +32,10 @@ class Sequences:
         if name not in SEQUENCES:
             raise ValueError(f"unknown sequence {name!r}")
         if self._database.dialect == "postgresql":
-            with self._database.transaction() as cursor:
-                row = cursor.execute(f"SELECT nextval('{name}_id_seq')").fetchone()
+            row = self._database.execute_one(f"SELECT nextval('{name}_id_seq')")
         else:
-            with self._database.transaction(write=True, durable=False) as cursor:
-                row = cursor.execute(
-                    "UPDATE sequences SET value = value + 1 WHERE name = %s RETURNING value",
-                    (name,),
-                ).fetchone()
+            row = self._database.execute_one(
+                "UPDATE sequences SET value = value + 1 WHERE name = %s RETURNING value", (name,)
+            )
         assert row is not None
         return int(row[0])

@@ -1,0 +1,78 @@
+"""`make bench`: every benchmark on SQLite and PostgreSQL; figures go to bench/results/ and
+into the README between its benchmark markers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import commands, http, list_latency
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+RESULTS = Path(__file__).resolve().parent / "results"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(row[column]) for column in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _markdown(results: dict[str, Any]) -> str:
+    return "\n\n".join(
+        [
+            f"Measured {results['when']} on {results['machine']} (`make bench`).",
+            "**Command throughput** (creating insights in-process, read models caught up before "
+            "returning, vs a raw `eventsourcing` save of a one-event aggregate; target ratio ≥ 0.5):",
+            _table(results["commands"], ["backend", "creates_per_second", "raw_saves_per_second", "ratio"]),
+            "**List latency** (in-process WSGI requests, one project; target p99 ≤ 25 ms and flat "
+            "from 1,000 to 100,000 insights):",
+            _table(results["lists"], ["backend", "insights", "request", "matches", "p50_ms", "p99_ms"]),
+            f"**HTTP** (`insightlog serve --workers {http.WORKERS}` vs a bare Falcon endpoint returning "
+            "a same-sized JSON document, both under gunicorn gthread; target ratio ≥ 0.4 for retrieve):",
+            _table(results["http"], ["backend", "request", "bytes", "insightlog_rps", "bare_falcon_rps", "ratio"]),
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    options = parser.parse_args()
+    backends = options.backends.split(",")
+    sizes = (1_000, 10_000) if options.quick else (1_000, 100_000)
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, Python {platform.python_version()}",
+        "commands": [],
+        "lists": [],
+        "http": [],
+    }
+    for backend in backends:
+        print(f"[{backend}] command throughput", flush=True)
+        results["commands"].append(commands.run(backend, rounds=2 if options.quick else 5))
+        print(f"[{backend}] list latency at {sizes}", flush=True)
+        results["lists"] += list_latency.run(backend, sizes, repeat=50 if options.quick else 200)
+        print(f"[{backend}] HTTP throughput", flush=True)
+        results["http"] += http.run(backend, seconds=3 if options.quick else 8)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=1))
+    markdown = _markdown(results)
+    print(markdown)
+    if not options.no_readme:
+        text = README.read_text()
+        if START in text and END in text:
+            head, rest = text.split(START, 1)
+            _, tail = rest.split(END, 1)
+            README.write_text(f"{head}{START}\n{markdown}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    main()
