@@ -46,6 +46,8 @@ def create_app(backend: Backend) -> falcon.App:
     dashboard = Dashboard(dashboard_commands, backend.dashboards, backend.accounts)
     for prefix in PREFIXES:
         app.add_route(f"{prefix}/insights", insights)
+        app.add_route(f"{prefix}/insights/cancel", insights, suffix="cancel")
+        app.add_route(f"{prefix}/insights/generate_metadata", insights, suffix="generate_metadata")
         app.add_route(f"{prefix}/insights/{{insight_id}}", insight)
         app.add_route(f"{prefix}/dashboards", dashboards)
         app.add_route(f"{prefix}/dashboards/{{dashboard_id}}", dashboard)

@@ -14,10 +14,11 @@ from typing import Any
 import falcon
 
 from api.errors import ApiError, not_found, permission_denied
+from api.paths import numeric_id
 from api.request_body import parse_json
 from domain.personal_api_key import hash_key
 from domain.scopes import grants
-from projections.accounts import Accounts, Principal
+from projections.accounts import Accounts, EnvironmentAccess, Principal
 
 KEY_PARAMETER = "personal_api_key"
 Hook = Callable[[falcon.Request, falcon.Response, Any, dict[str, Any]], None]
@@ -71,13 +72,25 @@ def _find_key(req: falcon.Request) -> tuple[str, str] | None:
     return None
 
 
-def _unauthenticated() -> ApiError:
+def _unauthenticated(code: str, detail: str) -> ApiError:
     return ApiError(
         401,
         "authentication_error",
-        "not_authenticated",
-        "Authentication credentials were not provided.",
+        code,
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="insightlog"'},
     )
+
+
+def _environment(req: falcon.Request, params: dict[str, Any], user_id: int) -> EnvironmentAccess:
+    environment_id = numeric_id(str(params.get("project_id", "")))
+    access = None
+    if environment_id is not None:
+        accounts: Accounts = req.context.accounts
+        access = accounts.environment_access(environment_id, user_id)
+    if access is None:
+        raise not_found("Project not found.")
+    return access
 
 
 def requires(scope: str) -> Hook:
@@ -86,27 +99,27 @@ def requires(scope: str) -> Hook:
     def check(req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]) -> None:
         principal: Principal | None = req.context.principal
         if req.context.credential_source is None:
-            raise _unauthenticated()
+            raise _unauthenticated(
+                "not_authenticated", "Authentication credentials were not provided."
+            )
         if principal is None:
-            raise ApiError(
-                401,
-                "authentication_error",
+            raise _unauthenticated(
                 "authentication_failed",
                 f"Personal API key found in request {req.context.credential_source} is invalid.",
             )
+        # NOTE: PostHog's order: a key limited to projects is checked against the URL's
+        # project first, then scopes, then (for any key) the project and membership.
+        access = None
+        if principal.scoped_projects is not None:
+            access = _environment(req, params, principal.user_id)
+            if access.project_id not in principal.scoped_projects:
+                raise permission_denied(
+                    "API key does not have access to the requested project: "
+                    f"ID {access.environment_id}."
+                )
         if not grants(principal.scopes, scope):
             raise permission_denied(f"API key missing required scope '{scope}'")
-        raw_id = str(params.get("project_id", ""))
-        if not raw_id.isdigit() or len(raw_id) > 18:
-            raise not_found("Project not found.")
-        accounts: Accounts = req.context.accounts
-        access = accounts.environment_access(int(raw_id), principal.user_id)
-        if access is None:
-            raise not_found("Project not found.")
-        if principal.scoped_projects is not None and access.project_id not in principal.scoped_projects:
-            raise permission_denied(
-                f"API key does not have access to the requested project: ID {raw_id}."
-            )
+        access = access or _environment(req, params, principal.user_id)
         if not access.is_member:
             raise permission_denied("You don't have access to the project.")
         req.context.caller = Caller(

@@ -32,9 +32,15 @@ class ApiError(falcon.HTTPError):
     """An error answered as PostHog's envelope."""
 
     def __init__(
-        self, status: int, error_type: str, code: str, detail: str, attr: str | None = None
+        self,
+        status: int,
+        error_type: str,
+        code: str,
+        detail: str,
+        attr: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(status)
+        super().__init__(status, headers=headers)
         self.envelope = {"type": error_type, "code": code, "detail": detail, "attr": attr}
 
     def to_dict(self, obj_type: type = dict) -> dict[str, Any]:  # type: ignore[override]

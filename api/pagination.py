@@ -8,13 +8,16 @@ from urllib.parse import parse_qsl, quote, urlencode
 import falcon
 
 DEFAULT_LIMIT = 100
+# Larger values change nothing but would overflow a database's 64-bit LIMIT and OFFSET.
+MAX_PAGING_VALUE = 10**12
 
 
 def _int_param(req: falcon.Request, name: str) -> int | None:
     raw = req.get_param(name)
-    if raw is None or not raw.strip().lstrip("+").isdigit():
+    text = (raw or "").strip().lstrip("+")
+    if not text or not text.isascii() or not text.isdigit():
         return None
-    return int(raw)
+    return min(int(text), MAX_PAGING_VALUE)
 
 
 def limit_offset(req: falcon.Request, default_limit: int = DEFAULT_LIMIT) -> tuple[int, int]:

@@ -34,7 +34,7 @@ def _translate(error: ErrorDetails) -> tuple[str, str]:
         if ctx.get("min_length") == 1:
             return "empty", "This list may not be empty."
         return "min_length", f"Ensure this field has at least {ctx['min_length']} elements."
-    if kind in ("int_parsing", "int_type", "int_from_float"):
+    if kind in ("int_parsing", "int_type", "int_from_float", "int_parsing_size"):
         return "invalid_input", "A valid integer is required."
     if kind in ("bool_parsing", "bool_type"):
         return "invalid_input", "Must be a valid boolean."
@@ -75,6 +75,12 @@ def pydantic_error(req: falcon.Request, resp: falcon.Response, error: Validation
 def query_params(model: type[M], req: falcon.Request, context: dict[str, Any] | None = None) -> M:
     """Validate the query string against `model`; the last value of a repeated key wins."""
     raw = {key: value[-1] if isinstance(value, list) else value for key, value in req.params.items()}
+    for key, value in raw.items():
+        # NOTE: `search` drops NULs as PostHog does; elsewhere no stored value can hold one.
+        if key != "search" and "\x00" in value:
+            raise bad_request(
+                "Null characters are not allowed.", key, code="null_characters_not_allowed"
+            )
     try:
         return model.model_validate(raw, context=context)
     except ValidationError as error:

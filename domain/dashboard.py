@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import NAMESPACE
+from domain.text import check_text
 
 MAX_NAME_LENGTH = 400
 DASHBOARD_FIELDS = ("name", "description", "pinned", "deleted")
@@ -25,15 +26,10 @@ def _normalize(values: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise InvalidInputError(f"Unknown dashboard field {sorted(unknown)[0]}.")
     result = dict(values)
-    name = result.get("name")
-    if name is not None and len(name) > MAX_NAME_LENGTH:
-        raise InvalidInputError(
-            f"Ensure this field has no more than {MAX_NAME_LENGTH} characters.",
-            attr="name",
-            code="max_length",
-        )
+    if "name" in result:
+        result["name"] = check_text(result["name"], "name", MAX_NAME_LENGTH)
     if "description" in result:
-        result["description"] = result["description"] or ""
+        result["description"] = check_text(result["description"], "description") or ""
     for flag in ("pinned", "deleted"):
         if flag in result:
             result[flag] = bool(result[flag])

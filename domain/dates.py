@@ -71,11 +71,14 @@ def parse_date(text: str, now: datetime, zone: tzinfo = UTC) -> datetime:
     text = text.strip()
     match = _RELATIVE.match(text)
     if match:
-        moment = _relative(int(match["number"] or 0), match["unit"], now.astimezone(zone))
-        if match["position"] == "Start":
-            moment = _start_of(moment, match["unit"])
-        elif match["position"] == "End":
-            moment = _end_of(moment, match["unit"])
+        try:
+            moment = _relative(int(match["number"] or 0), match["unit"], now.astimezone(zone))
+            if match["position"] == "Start":
+                moment = _start_of(moment, match["unit"])
+            elif match["position"] == "End":
+                moment = _end_of(moment, match["unit"])
+        except OverflowError:
+            raise ValueError(f"{text!r} reaches outside the calendar") from None
         return moment
     unpadded = _UNPADDED_DATE.match(text)
     if unpadded:

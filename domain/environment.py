@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInputError
 from domain.ids import NAMESPACE
+from domain.text import check_text
 
 MAX_NAME_LENGTH = 200
 
@@ -40,7 +41,7 @@ class Environment(Aggregate):
         cls, *, environment_id: int, project_id: int, name: str, actor_id: int | None, at: datetime
     ) -> Environment:
         """Create an environment of `project_id`."""
-        name = name.strip()
+        name = (check_text(name, "name") or "").strip()
         if not name or len(name) > MAX_NAME_LENGTH:
             raise InvalidInputError(
                 f"Environment name must be 1 to {MAX_NAME_LENGTH} characters.", attr="name"

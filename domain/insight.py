@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import NAMESPACE
 from domain.insight_query import check_query
+from domain.text import check_text
 
 MAX_TEXT_LENGTH = 400
 MAX_TAG_LENGTH = 255
@@ -57,15 +58,11 @@ class InsightNotFoundError(NotFoundError):
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
     """Trim, lower-case and de-duplicate tags; sorted so equal sets compare equal."""
-    normalized = {tag.strip().lower() for tag in tags}
+    normalized = set()
+    for tag in tags:
+        check_text(tag, "tags", MAX_TAG_LENGTH)
+        normalized.add(tag.strip().lower())
     normalized.discard("")
-    for tag in normalized:
-        if len(tag) > MAX_TAG_LENGTH:
-            raise InvalidInputError(
-                f"Ensure this field has no more than {MAX_TAG_LENGTH} characters.",
-                attr="tags",
-                code="max_length",
-            )
     return sorted(normalized)
 
 
@@ -77,13 +74,7 @@ def normalize_values(values: Mapping[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for field, value in values.items():
         if field in TEXT_FIELDS:
-            if value is not None and len(value) > MAX_TEXT_LENGTH:
-                raise InvalidInputError(
-                    f"Ensure this field has no more than {MAX_TEXT_LENGTH} characters.",
-                    attr=field,
-                    code="max_length",
-                )
-            result[field] = value
+            result[field] = check_text(value, field, MAX_TEXT_LENGTH)
         elif field == "query":
             check_query(value)
             result[field] = copy.deepcopy(value)

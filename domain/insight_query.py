@@ -116,4 +116,5 @@ def query_type(query: dict[str, Any] | None) -> str | None:
 def legacy_type(filters: dict[str, Any] | None) -> str | None:
     """The `filters.insight` value of a legacy (query-less) insight."""
     value = (filters or {}).get("insight")
-    return value if isinstance(value, str) else None
+    # A value no column can hold (a NUL) names no insight type either.
+    return value if isinstance(value, str) and "\x00" not in value else None

@@ -7,6 +7,7 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInputError
+from domain.text import check_text
 
 MAX_NAME_LENGTH = 64
 
@@ -28,7 +29,7 @@ class Organization(Aggregate):
     @classmethod
     def create(cls, *, name: str, actor_id: int | None, at: datetime) -> Organization:
         """Found an organization."""
-        name = name.strip()
+        name = (check_text(name, "organization") or "").strip()
         if not name or len(name) > MAX_NAME_LENGTH:
             raise InvalidInputError(
                 f"Organization name must be 1 to {MAX_NAME_LENGTH} characters.", attr="organization"

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInputError, NotFoundError
 from domain.scopes import parse_scopes
+from domain.text import check_text
 
 KEY_PREFIX = "phx_"
 MAX_LABEL_LENGTH = 40
@@ -24,11 +25,6 @@ def hash_key(raw_key: str) -> str:
     return "sha256$" + hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def mask_key(raw_key: str) -> str:
-    """What may be shown of a key after creation: its first and last four characters."""
-    return f"{raw_key[:4]}...{raw_key[-4:]}" if len(raw_key) >= 16 else "********"
-
-
 class PersonalApiKey(Aggregate):
     """A personal API key: owner, scopes, optional project limit, revocation."""
 
@@ -41,7 +37,6 @@ class PersonalApiKey(Aggregate):
         scopes: list[str]
         scoped_projects: list[int] | None
         secure_value: str
-        mask_value: str
         actor_id: int | None
 
     class Revoked(Aggregate.Event):
@@ -59,7 +54,6 @@ class PersonalApiKey(Aggregate):
         scopes: list[str],
         scoped_projects: list[int] | None,
         secure_value: str,
-        mask_value: str,
         actor_id: int | None,
     ) -> None:
         self.user_id = user_id
@@ -67,7 +61,6 @@ class PersonalApiKey(Aggregate):
         self.scopes = scopes
         self.scoped_projects = scoped_projects
         self.secure_value = secure_value
-        self.mask_value = mask_value
         self.created_by = actor_id
         self.revoked = False
 
@@ -86,7 +79,7 @@ class PersonalApiKey(Aggregate):
         """Record a new key by its hash; the raw key itself is never part of an event."""
         if not raw_key.startswith(KEY_PREFIX):
             raise InvalidInputError(f"A personal API key starts with {KEY_PREFIX}.")
-        label = label.strip()
+        label = (check_text(label, "label") or "").strip()
         if not label or len(label) > MAX_LABEL_LENGTH:
             raise InvalidInputError(
                 f"A key label must be 1 to {MAX_LABEL_LENGTH} characters.", attr="label"
@@ -99,7 +92,6 @@ class PersonalApiKey(Aggregate):
             scopes=parse_scopes(scopes),
             scoped_projects=sorted(set(scoped_projects)) if scoped_projects else None,
             secure_value=hash_key(raw_key),
-            mask_value=mask_key(raw_key),
             actor_id=actor_id,
         )
 

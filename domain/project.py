@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInputError
 from domain.ids import NAMESPACE
+from domain.text import check_text
 
 MAX_NAME_LENGTH = 200
 
@@ -62,7 +63,7 @@ class Project(Aggregate):
         at: datetime,
     ) -> Project:
         """Create a project; the caller creates its primary environment with the same id."""
-        name = name.strip()
+        name = (check_text(name, "project") or "").strip()
         if not name or len(name) > MAX_NAME_LENGTH:
             raise InvalidInputError(
                 f"Project name must be 1 to {MAX_NAME_LENGTH} characters.", attr="project"

@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInputError
 from domain.ids import NAMESPACE
+from domain.text import check_text
 
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 150
@@ -16,7 +17,7 @@ MAX_NAME_LENGTH = 150
 
 def normalize_email(email: str) -> str:
     """Lower-case and trim an email, and check it has the shape of one."""
-    email = email.strip().lower()
+    email = (check_text(email, "email") or "").strip().lower()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or " " in email or len(email) > MAX_EMAIL_LENGTH:
         raise InvalidInputError("Enter a valid email address.", attr="email")
@@ -62,10 +63,7 @@ class User(Aggregate):
     ) -> User:
         """Register a user under a normalized email."""
         for attr, value in (("first_name", first_name), ("last_name", last_name)):
-            if len(value) > MAX_NAME_LENGTH:
-                raise InvalidInputError(
-                    f"Ensure this field has no more than {MAX_NAME_LENGTH} characters.", attr=attr
-                )
+            check_text(value, attr, MAX_NAME_LENGTH)
         email = normalize_email(email)
         return cls._create(
             cls.Created,

@@ -40,7 +40,7 @@ _DDL = [
     "PRIMARY KEY (project_id, user_id))",
     "CREATE TABLE IF NOT EXISTS personal_api_keys ("
     "id TEXT PRIMARY KEY, user_id BIGINT NOT NULL, label TEXT NOT NULL, scopes TEXT NOT NULL, "
-    "scoped_projects TEXT, secure_value TEXT NOT NULL UNIQUE, mask_value TEXT NOT NULL, "
+    "scoped_projects TEXT, secure_value TEXT NOT NULL UNIQUE, "
     "created_at BIGINT NOT NULL, revoked INTEGER NOT NULL)",
 ]
 
@@ -157,8 +157,8 @@ class AccountsProjection(Projection):
     def _key_created(self, cursor: Cursor, event: PersonalApiKey.Created) -> None:
         cursor.execute(
             "INSERT INTO personal_api_keys (id, user_id, label, scopes, scoped_projects, "
-            "secure_value, mask_value, created_at, revoked) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0)",
+            "secure_value, created_at, revoked) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, 0)",
             (
                 str(event.originator_id),
                 event.user_id,
@@ -166,7 +166,6 @@ class AccountsProjection(Projection):
                 orjson.dumps(event.scopes).decode(),
                 None if event.scoped_projects is None else orjson.dumps(event.scoped_projects).decode(),
                 event.secure_value,
-                event.mask_value,
                 to_micros(event.timestamp),
             ),
         )

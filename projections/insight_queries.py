@@ -159,9 +159,11 @@ class InsightReader:
 
     def find(self, project_id: int, key: str, *, include_deleted: bool = False) -> InsightRow | None:
         """The insight addressed by `key`: an id if all digits (then a short_id), else a short_id."""
+        if "\x00" in key:
+            return None  # No column can hold it, so nothing matches.
         deleted = "" if include_deleted else " AND deleted = 0"
         with self._database.transaction() as cursor:
-            if key.isdigit() and len(key) < 19:
+            if key.isascii() and key.isdigit() and len(key) < 19:
                 row = cursor.execute(
                     f"SELECT {_COLUMNS} FROM insights WHERE id = %s AND project_id = %s{deleted}",
                     (int(key), project_id),

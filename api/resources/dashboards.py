@@ -7,6 +7,7 @@ import falcon
 from api.auth import Caller, authorize
 from api.errors import not_found
 from api.formats import send
+from api.paths import numeric_id
 from api.openapi import documented
 from api.pagination import limit_offset, paginated
 from api.request_body import json_object
@@ -33,9 +34,8 @@ class _DashboardResource:
         return [dashboard_shape(row, users) for row in rows]
 
     def _get(self, caller: Caller, dashboard_id: str, *, include_deleted: bool = False) -> DashboardRow:
-        row = None
-        if dashboard_id.isdigit() and len(dashboard_id) < 19:
-            row = self._reader.get(caller.project_id, int(dashboard_id))
+        number = numeric_id(dashboard_id)
+        row = None if number is None else self._reader.get(caller.project_id, number)
         if row is None or (row.deleted and not include_deleted):
             raise not_found()
         return row

@@ -5,13 +5,16 @@ from __future__ import annotations
 import falcon
 
 from api.auth import Caller, authorize
-from api.errors import not_found
+from api.errors import bad_request, not_found
 from api.formats import send
 from api.openapi import documented
 from api.pagination import limit_offset, paginated
 from api.request_body import json_object
 from api.schemas.common import FormatParam
 from api.schemas.insights import (
+    CancelIn,
+    GenerateMetadataIn,
+    GenerateMetadataOut,
     InsightListParams,
     InsightOut,
     InsightPageOut,
@@ -20,6 +23,7 @@ from api.schemas.insights import (
 )
 from api.shapes import InsightPresenter
 from api.validation import query_params
+from domain.insight_metadata import describe
 from projections.insight_queries import InsightFilter, InsightReader, InsightRow
 from projections.timestamps import to_micros
 from store.backend import Clock
@@ -101,6 +105,28 @@ class Insights(_InsightResource):
         )
         row = self._get(caller, str(insight_id), include_deleted=True)
         send(resp, self._presenter.one(row), falcon.HTTP_201)
+
+
+    @documented(tags=TAGS, json=CancelIn, ok={"HTTP_200": None}, errors=(400,))
+    @authorize("insight:read")
+    def on_post_cancel(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
+        """Cancel a running query; queries here finish within the request, so none ever is."""
+        body = CancelIn.model_validate(json_object(req))
+        if "client_query_id" not in body.model_fields_set:
+            raise bad_request("Field is required.", "client_query_id")
+        resp.status = falcon.HTTP_200
+
+    @documented(
+        tags=TAGS, json=GenerateMetadataIn, ok={"HTTP_200": GenerateMetadataOut}, errors=(400,)
+    )
+    @authorize("insight:write")
+    def on_post_generate_metadata(
+        self, req: falcon.Request, resp: falcon.Response, project_id: str
+    ) -> None:
+        """A deterministic name and description for a query (offline, nothing stored)."""
+        body = GenerateMetadataIn.model_validate(json_object(req))
+        name, description = describe(body.query)
+        send(resp, {"name": name, "description": description})
 
 
 class Insight(_InsightResource):

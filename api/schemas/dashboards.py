@@ -13,7 +13,7 @@ from domain.dashboard import MAX_NAME_LENGTH
 class DashboardWrite(BaseModel):
     """Writable dashboard fields; unknown keys are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
     name: Annotated[str | None, Field(max_length=MAX_NAME_LENGTH)] = None
     description: str | None = None

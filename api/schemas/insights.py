@@ -21,6 +21,7 @@ from domain.insight import INT32_MAX, INT32_MIN, MAX_TAG_LENGTH, MAX_TEXT_LENGTH
 from projections.insight_queries import ORDER_COLUMNS
 
 Text = Annotated[str | None, Field(max_length=MAX_TEXT_LENGTH)]
+BigInt = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 MAX_SEARCH_LENGTH = 200
 ORDER_VALUES = tuple(sorted({*ORDER_COLUMNS, *(f"-{name}" for name in ORDER_COLUMNS)}))
 
@@ -28,7 +29,7 @@ ORDER_VALUES = tuple(sorted({*ORDER_COLUMNS, *(f"-{name}" for name in ORDER_COLU
 class InsightWrite(BaseModel):
     """The writable fields of an insight (create and PATCH); unknown keys are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
     name: Text = None
     derived_name: Text = None
@@ -39,7 +40,7 @@ class InsightWrite(BaseModel):
     filters: dict[str, Any] | None = Field(None, description="Legacy filter definition.")
     order: Annotated[int | None, Field(ge=INT32_MIN, le=INT32_MAX)] = None
     deleted: bool | None = Field(None, description="Soft delete (true) or restore (false).")
-    dashboards: list[int] | None = Field(None, description="Ids of the project's dashboards.")
+    dashboards: list[BigInt] | None = Field(None, description="Ids of the project's dashboards.")
     tags: list[Annotated[str, Field(max_length=MAX_TAG_LENGTH)]] | None = None
     favorited: bool | None = None
     saved: bool | None = None
@@ -91,7 +92,7 @@ class InsightListParams(BaseModel):
     search: Annotated[str | None, BeforeValidator(_search)] = Field(
         None, description="Exact then similar matches on names, descriptions and tags."
     )
-    created_by: Json[list[int]] | None = Field(None, description="JSON array of user ids.")
+    created_by: Json[list[BigInt]] | None = Field(None, description="JSON array of user ids.")
     user: Annotated[bool, BeforeValidator(_presence)] = Field(
         False, description="Any value: only the caller's insights."
     )
@@ -108,7 +109,7 @@ class InsightListParams(BaseModel):
     created_date_to: DateParam = None
     last_viewed_date_from: DateParam = None
     last_viewed_date_to: DateParam = None
-    dashboards: Json[list[int]] | None = Field(
+    dashboards: Json[list[BigInt]] | None = Field(
         None, description="JSON array of dashboard ids (all must match)."
     )
     tags: Json[list[str]] | None = Field(None, description="JSON array of tags (any may match).")
@@ -118,6 +119,13 @@ class InsightListParams(BaseModel):
     limit: int | None = Field(None, description="Page size (default 100).")
     offset: int | None = None
     format: Literal["json", "csv"] | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _no_nul_in_tags(cls, tags: list[str] | None) -> list[str] | None:
+        if tags and any("\x00" in tag for tag in tags):
+            raise PydanticCustomError("null_characters_not_allowed", "Null characters are not allowed.")
+        return tags
 
     @field_validator("limit", "offset", mode="before")
     @classmethod
@@ -199,3 +207,24 @@ class InsightPageOut(BaseModel):
     next: str | None
     previous: str | None
     results: list[InsightOut | InsightBasicOut]
+
+
+class GenerateMetadataIn(BaseModel):
+    """A query to name and describe."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    query: Any = Field(None, description="An InsightVizNode, DataVisualizationNode or DataTableNode.")
+
+
+class GenerateMetadataOut(BaseModel):
+    name: str = Field(max_length=100)
+    description: str = Field(max_length=200)
+
+
+class CancelIn(BaseModel):
+    """The client query id of a running query."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    client_query_id: Any = Field(None, description="The id the client gave its query.")
