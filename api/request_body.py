@@ -23,7 +23,12 @@ class RequestBody:
             return
         if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
             raise _too_large()
-        data = req.bounded_stream.read(MAX_BODY_BYTES + 1)
+        if req.content_length is None and "chunked" in (req.get_header("Transfer-Encoding") or "").lower():
+            # NOTE: falcon's bounded stream is empty without a Content-Length; the server's
+            # own stream decodes the chunks and ends where the body does.
+            data = req.stream.read(MAX_BODY_BYTES + 1)
+        else:
+            data = req.bounded_stream.read(MAX_BODY_BYTES + 1)
         if len(data) > MAX_BODY_BYTES:
             raise _too_large()
         req.context.raw_body = data

@@ -24,6 +24,7 @@ def _print_json(payload: dict[str, Any]) -> None:
 def _backend() -> Iterator[Backend]:
     backend = open_backend(database_url_from_env())
     try:
+        backend.check_installed()
         yield backend
     finally:
         backend.close()
@@ -198,9 +199,8 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
     """Serve the HTTP API with gunicorn."""
     from cli.serve import serve as run_server
 
-    with _backend() as backend:
-        # Fail fast, before forking, when the tables were never created.
-        backend.projector.positions()
+    with _backend():
+        pass  # Fail fast, before forking, when the tables were never created.
     run_server(host, port, workers, threads, access_log)
 
 

@@ -12,6 +12,9 @@ class Projection(ABC):
     """A read model kept by the Projector; every write shares the tracking transaction."""
 
     name: ClassVar[str]
+    version: ClassVar[int] = 1
+    """Bump it whenever the tables or the processing change: `insightlog migrate` then
+    rebuilds the read model from the log."""
     tables: ClassVar[tuple[str, ...]]
     topics: ClassVar[tuple[str, ...]]
     """Topics of the events it reacts to; others only advance its position."""

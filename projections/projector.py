@@ -20,7 +20,7 @@ Recorded = tuple[int, Any]
 """A domain event and its position in the notification log."""
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
-    "name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+    "name TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
 )
 
 
@@ -43,16 +43,25 @@ class Projector:
         self._marks = ", ".join(["%s"] * len(self._names))
         self._topics = tuple(sorted({topic for p in self.projections for topic in p.topics}))
 
-    def ddl(self) -> list[str]:
-        """Every table of every projection, plus the tracking table and its rows."""
-        statements = [TRACKING_DDL]
-        for projection in self.projections:
-            statements += projection.ddl(self._database.dialect)
-            statements.append(
-                "INSERT INTO projection_tracking (name, position) "
-                f"VALUES ('{projection.name}', 0) ON CONFLICT DO NOTHING"
-            )
-        return statements
+    def install(self) -> list[str]:
+        """Create what is missing; rebuild the read models that are new or whose version
+        changed. Returns the names rebuilt."""
+        with self._database.transaction(write=True) as cursor:
+            cursor.execute(TRACKING_DDL)
+            versions = dict(cursor.execute("SELECT name, version FROM projection_tracking").fetchall())
+            stale = [p.name for p in self.projections if versions.get(p.name) != p.version]
+            for projection in self.projections:
+                if projection.name not in stale:
+                    for statement in projection.ddl(self._database.dialect):
+                        cursor.execute(statement)
+                cursor.execute(
+                    "INSERT INTO projection_tracking (name, position, version) "
+                    "VALUES (%s, 0, %s) ON CONFLICT DO NOTHING",
+                    (projection.name, projection.version),
+                )
+        if stale:
+            self.rebuild(stale)
+        return stale
 
     def positions(self) -> dict[str, int]:
         """The last notification id each projection has applied."""
@@ -99,8 +108,8 @@ class Projector:
                 for statement in projection.drop_ddl() + projection.ddl(self._database.dialect):
                     cursor.execute(statement)
                 cursor.execute(
-                    "UPDATE projection_tracking SET position = 0 WHERE name = %s",
-                    (projection.name,),
+                    "UPDATE projection_tracking SET position = 0, version = %s WHERE name = %s",
+                    (projection.version, projection.name),
                 )
             head = self.head()
             positions = dict.fromkeys(rebuilding._names, 0)

@@ -17,7 +17,7 @@ from projections.insight_list import InsightListProjection
 from projections.insight_queries import InsightReader
 from projections.projection import Projection
 from projections.projector import Projector
-from store.config import DatabaseUrl
+from store.config import ConfigError, DatabaseUrl
 from store.database import Database, connect
 from store.event_store import EventStore
 from store.sequences import Sequences
@@ -66,6 +66,17 @@ class Backend:
             except IntegrityError:
                 continue
         raise ConflictError("The resource was changed concurrently; please retry.")
+
+    def check_installed(self) -> None:
+        """Raise ConfigError, with the fix, when `insightlog migrate` never ran here."""
+        try:
+            self.projector.positions()
+            self.projector.head()
+        except Exception as error:  # noqa: BLE001 - sqlite3, psycopg and the library differ
+            raise ConfigError(
+                f"the database at {self.url.describe()} has no insightlog tables "
+                f"(run `insightlog migrate`): {error}"
+            ) from None
 
     def close(self) -> None:
         self.events.close()

@@ -57,6 +57,12 @@ class DatabaseUrl:
             dbname=unquote(dbname),
         )
 
+    def describe(self) -> str:
+        """Where the database is, without any password."""
+        if self.backend == "sqlite":
+            return self.sqlite_path
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
     @property
     def conninfo(self) -> str:
         """A libpq connection string for the PostgreSQL URL."""

@@ -39,7 +39,8 @@ def migrate(url: DatabaseUrl) -> None:
         backend = open_backend(url, create_tables=True)
         try:
             with backend.database.transaction(write=True) as cursor:
-                for statement in sequence_ddl(backend.database.dialect) + backend.projector.ddl():
+                for statement in sequence_ddl(backend.database.dialect):
                     cursor.execute(statement)
+            backend.projector.install()
         finally:
             backend.close()
