@@ -187,7 +187,10 @@ class Insight(Aggregate):
         """Create an insight from already-allocated ids and the caller's field values."""
         normalized = normalize_values(values)
         if normalized.get("deleted"):
+            # Created deleted: on no dashboard, as a soft delete would leave it.
             normalized["dashboards"] = []
+        linking = set(_ids(normalized.get("dashboards", [])))
+        new_tiles = {d: t for d, t in new_tiles.items() if d in linking}
         _check_tiles(normalized.get("dashboards", []), {}, new_tiles)
         return cls._create(
             cls.Created,
@@ -225,10 +228,10 @@ class Insight(Aggregate):
         trigger: dict[str, Any] | None = None,
     ) -> bool:
         """Apply a partial update; returns False when it changes nothing at all."""
-        normalized = normalize_values(values)
-        restoring = self.deleted and normalized.get("deleted") is False
+        restoring = self.deleted and values.get("deleted") is False
         if self.deleted and not restoring:
             raise InsightNotFoundError()
+        normalized = normalize_values(values)
         # NOTE: PostHog repairs legacy rows: every update saves the insight unless told not to.
         normalized.setdefault("saved", True)
         deleting = not self.deleted and normalized.get("deleted") is True

@@ -87,8 +87,9 @@ class Projector:
                 if low >= target:
                     return applied
                 if _covers(recorded, low, target):
-                    self._apply(cursor, positions, [r for r in recorded if r[0] > low], target)
-                    return applied + len(recorded)
+                    missing = [event for event in recorded if event[0] > low]
+                    self._apply(cursor, positions, missing, target)
+                    return applied + len(missing)
                 applied += self._apply_batch(cursor, positions, low, target)
 
     def rebuild(self, names: Sequence[str] | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +28,9 @@ T = TypeVar("T")
 Clock = Callable[[], datetime]
 # NOTE: how often a command is re-run against a freshly loaded aggregate after a version
 # clash before the caller gets a 409; clashes need concurrent writers to the same stream.
-CONFLICT_RETRIES = 8
+# A short random pause between attempts lets a burst of writers to one insight spread out.
+CONFLICT_RETRIES = 25
+CONFLICT_PAUSE_SECONDS = 0.002
 
 
 def utc_now() -> datetime:
@@ -60,11 +64,11 @@ class Backend:
 
     def retrying(self, command: Callable[[], T]) -> T:
         """Run a load-change-save command, re-running it when another writer got there first."""
-        for _ in range(CONFLICT_RETRIES):
+        for attempt in range(CONFLICT_RETRIES):
             try:
                 return command()
             except IntegrityError:
-                continue
+                time.sleep(random.uniform(0, CONFLICT_PAUSE_SECONDS * (attempt + 1)))
         raise ConflictError("The resource was changed concurrently; please retry.")
 
     def check_installed(self) -> None:

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Transcoder
 
 from domain.dashboard import Dashboard
 from domain.environment import Environment
@@ -16,6 +17,7 @@ from domain.personal_api_key import PersonalApiKey
 from domain.project import Project
 from domain.short_id import ShortIdClaim
 from domain.user import User
+from store.transcoder import EventTranscoder
 
 # Every aggregate type whose events may be found in the log; importing them registers
 # their explicit topics, so any stored event can be decoded.
@@ -38,3 +40,8 @@ class EventStore(Application[UUID]):
     name = "insightlog"
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
     snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {Insight: 100}
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = EventTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder

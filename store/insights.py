@@ -43,7 +43,9 @@ class InsightCommands:
                 actor_id=actor_id,
                 at=at,
                 values=values,
-                new_tiles=self._new_tiles([ref["id"] for ref in values.get("dashboards", [])]),
+                new_tiles=self._new_tiles(
+                    [] if values.get("deleted") else [ref["id"] for ref in values.get("dashboards", [])]
+                ),
             )
             claim = ShortIdClaim.claim(
                 project_id=project_id, short_id=new_short_id, insight_id=insight_id, at=at

@@ -146,10 +146,11 @@ class Insight(_InsightResource):
     def on_patch(
         self, req: falcon.Request, resp: falcon.Response, project_id: str, insight_id: str
     ) -> None:
-        body = InsightWrite.model_validate(json_object(req))
+        raw = json_object(req)
         caller: Caller = req.context.caller
-        # A deleted insight is addressable only to restore it.
-        row = self._get(caller, insight_id, include_deleted=body.deleted is False)
+        # A deleted insight is addressable only to restore it, and is looked up first.
+        row = self._get(caller, insight_id, include_deleted=raw.get("deleted") is False)
+        body = InsightWrite.model_validate(raw)
         self._commands.update(
             project_id=caller.project_id,
             environment_id=caller.environment_id,

@@ -1,0 +1,360 @@
+"""Concurrent writers on one database (file-based SQLite and PostgreSQL), each thread with its
+own Backend as a separate worker process would have: no lost updates, no duplicate short_ids,
+one user per email."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import pytest
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import ConflictError
+from domain.insight import Insight
+from domain.short_id import ShortIdClaim
+from domain.user import User
+from store.backend import Backend, open_backend
+from store.config import DatabaseUrl
+from store.insights import InsightCommands
+from store.tenancy import Bootstrapped, Tenancy
+
+T = TypeVar("T")
+AT = datetime(2024, 6, 1, 8, 0, tzinfo=UTC)
+WORKERS = 4
+
+
+@pytest.fixture
+def workers(fresh_url: DatabaseUrl) -> Iterator[list[Backend]]:
+    """One Backend per simulated worker process, all on the same fresh database."""
+    backends = [open_backend(fresh_url) for _ in range(WORKERS)]
+    yield backends
+    for backend in backends:
+        backend.close()
+
+
+@pytest.fixture
+def acme(workers: list[Backend]) -> Bootstrapped:
+    return Tenancy(workers[0]).bootstrap(
+        email="ann@example.com",
+        first_name="Ann",
+        last_name="Tester",
+        organization="Acme",
+        project="Web",
+    )
+
+
+def race(count: int, job: Callable[[int], T]) -> list[T | BaseException]:
+    """Run `job(i)` in `count` threads released together; each result or the error it raised."""
+    barrier = threading.Barrier(count)
+    results: list[T | BaseException] = [RuntimeError("did not run")] * count
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = job(i)
+        except BaseException as error:  # noqa: BLE001 - returned to the test
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
+    return results
+
+
+def only_values(results: list[T | BaseException]) -> list[T]:
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise errors[0]
+    return results  # type: ignore[return-value]
+
+
+class TestConcurrentPatches:
+    UPDATES_PER_WORKER = 10
+
+    def test_workers_editing_different_fields_of_one_insight_lose_no_update(
+        self, workers: list[Backend], acme: Bootstrapped
+    ) -> None:
+        insight_id = InsightCommands(workers[0]).create(
+            project_id=acme.project_id,
+            environment_id=acme.environment_id,
+            actor_id=acme.user_id,
+            values={
+                "name": "Signups v0",
+                "description": "Described 0 times",
+                "order": 0,
+                "filters": {"insight": "TRENDS", "revision": 0},
+            },
+        )
+        fields = ["name", "description", "order", "filters"]
+        value_of: list[Callable[[int], Any]] = [
+            lambda k: f"Signups v{k}",
+            lambda k: f"Described {k} times",
+            lambda k: k,
+            lambda k: {"insight": "TRENDS", "revision": k},
+        ]
+
+        def edit(worker: int) -> list[int]:
+            """Each update in turn; returns the revisions that landed (others got a 409)."""
+            commands = InsightCommands(workers[worker])
+            landed = []
+            for k in range(1, self.UPDATES_PER_WORKER + 1):
+                try:
+                    commands.update(
+                        project_id=acme.project_id,
+                        environment_id=acme.environment_id,
+                        actor_id=acme.user_id,
+                        insight_id=insight_id,
+                        values={fields[worker]: value_of[worker](k)},
+                    )
+                except ConflictError:
+                    continue
+                landed.append(k)
+            return landed
+
+        landed = only_values(race(WORKERS, edit))
+
+        # Check each update either landed exactly once or was refused with a clean 409:
+        # its own event, in the order the worker sent them, and the worker's last one wins.
+        final = workers[1].events.repository.get(Insight.create_id(insight_id))
+        assert final.version == 1 + sum(len(revisions) for revisions in landed)
+        history = list(workers[2].events.events.get(Insight.create_id(insight_id)))[1:]
+        for worker, field in enumerate(fields):
+            revisions = [0, *landed[worker]]
+            assert final.values[field] == value_of[worker](revisions[-1])
+            assert [
+                change["after"]
+                for event in history
+                for change in event.changes
+                if change["field"] == field
+            ] == [value_of[worker](k) for k in revisions[1:]]
+        refused = WORKERS * self.UPDATES_PER_WORKER - sum(len(revisions) for revisions in landed)
+        # NOTE: with 4 workers a 409 after 8 immediate retries is rare but happens (seen on
+        # PostgreSQL: 0-2 of 40 per run); more than 4 of 40 would be a regression.
+        assert refused <= 4, f"{refused} of {WORKERS * self.UPDATES_PER_WORKER} updates got a 409"
+
+    def test_the_read_model_ends_with_every_workers_last_change(
+        self, workers: list[Backend], acme: Bootstrapped
+    ) -> None:
+        insight_id = InsightCommands(workers[0]).create(
+            project_id=acme.project_id,
+            environment_id=acme.environment_id,
+            actor_id=acme.user_id,
+            values={"name": "Churn"},
+        )
+        changes = [
+            {"name": "Churn by week"},
+            {"description": "Weekly churn"},
+            {"order": 7},
+            {"favorited": True},
+        ]
+
+        only_values(
+            race(
+                WORKERS,
+                lambda i: InsightCommands(workers[i]).update(
+                    project_id=acme.project_id,
+                    environment_id=acme.environment_id,
+                    actor_id=acme.user_id,
+                    insight_id=insight_id,
+                    values=changes[i],
+                ),
+            )
+        )
+
+        for backend in workers:
+            assert backend.database.query(
+                "SELECT name, description, sort_order, favorited FROM insights WHERE id = %s",
+                (insight_id,),
+            ) == [("Churn by week", "Weekly churn", 7, 1)]
+        head = workers[0].projector.head()
+        assert set(workers[3].projector.positions().values()) == {head}
+
+    def test_workers_setting_tags_leave_one_of_the_sets_they_sent_whole(
+        self, workers: list[Backend], acme: Bootstrapped
+    ) -> None:
+        """A PATCH of `tags` sets the full set: concurrent ones must not interleave."""
+        insight_id = InsightCommands(workers[0]).create(
+            project_id=acme.project_id,
+            environment_id=acme.environment_id,
+            actor_id=acme.user_id,
+            values={"name": "Tagged", "tags": ["base"]},
+        )
+        sets = [["base", f"w{i}a", f"w{i}b"] for i in range(WORKERS)]
+
+        only_values(
+            race(
+                WORKERS,
+                lambda i: InsightCommands(workers[i]).update(
+                    project_id=acme.project_id,
+                    environment_id=acme.environment_id,
+                    actor_id=acme.user_id,
+                    insight_id=insight_id,
+                    values={"tags": sets[i]},
+                ),
+            )
+        )
+
+        final = workers[0].events.repository.get(Insight.create_id(insight_id))
+        assert final.values["tags"] in [sorted(s) for s in sets]
+        assert final.version == 1 + WORKERS
+        stored = workers[1].database.query(
+            "SELECT tag FROM insight_tags WHERE insight_id = %s ORDER BY tag", (insight_id,)
+        )
+        assert [tag for (tag,) in stored] == final.values["tags"]
+
+
+class TestShortIds:
+    CREATES_PER_WORKER = 25
+
+    def test_concurrent_creates_in_one_project_get_distinct_ids_and_short_ids(
+        self, workers: list[Backend], acme: Bootstrapped
+    ) -> None:
+        def create_many(worker: int) -> list[int]:
+            commands = InsightCommands(workers[worker])
+            return [
+                commands.create(
+                    project_id=acme.project_id,
+                    environment_id=acme.environment_id,
+                    actor_id=acme.user_id,
+                    values={"name": f"Worker {worker} insight {n}"},
+                )
+                for n in range(self.CREATES_PER_WORKER)
+            ]
+
+        created = [i for ids in only_values(race(WORKERS, create_many)) for i in ids]
+
+        total = WORKERS * self.CREATES_PER_WORKER
+        assert len(set(created)) == total
+        rows = workers[0].database.query(
+            "SELECT id, short_id FROM insights WHERE project_id = %s", (acme.project_id,)
+        )
+        assert sorted(int(i) for i, _ in rows) == sorted(created)
+        assert len({short_id for _, short_id in rows}) == total
+        for _, short_id in rows:
+            claim = workers[1].events.repository.get(
+                ShortIdClaim.create_id(acme.project_id, short_id)
+            )
+            assert claim.project_id == acme.project_id
+
+    def test_a_second_claim_on_the_same_short_id_in_a_project_is_an_integrity_error(
+        self, workers: list[Backend]
+    ) -> None:
+        workers[0].events.save(
+            ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=1, at=AT)
+        )
+
+        with pytest.raises(IntegrityError):
+            workers[1].events.save(
+                ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=2, at=AT)
+            )
+
+    def test_the_same_short_id_in_another_project_is_free(self, workers: list[Backend]) -> None:
+        workers[0].events.save(
+            ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=1, at=AT)
+        )
+
+        workers[1].events.save(
+            ShortIdClaim.claim(project_id=10, short_id="Ab3dEf9h", insight_id=2, at=AT)
+        )
+
+        claim = workers[2].events.repository.get(ShortIdClaim.create_id(10, "Ab3dEf9h"))
+        assert claim.insight_id == 2
+
+    def test_racing_claims_on_one_short_id_let_exactly_one_win(
+        self, workers: list[Backend]
+    ) -> None:
+        def claim(worker: int) -> str:
+            try:
+                workers[worker].events.save(
+                    ShortIdClaim.claim(
+                        project_id=9, short_id="RaCe2024", insight_id=100 + worker, at=AT
+                    )
+                )
+            except IntegrityError:
+                return "lost"
+            return "won"
+
+        outcomes = only_values(race(WORKERS, claim))
+
+        assert sorted(outcomes) == ["lost"] * (WORKERS - 1) + ["won"]
+        winner = workers[0].events.repository.get(ShortIdClaim.create_id(9, "RaCe2024"))
+        assert winner.insight_id == 100 + outcomes.index("won")
+
+    def test_an_insight_saved_with_a_clashing_claim_is_not_saved_at_all(
+        self, workers: list[Backend]
+    ) -> None:
+        workers[0].events.save(
+            ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=1, at=AT)
+        )
+        insight = Insight.create(
+            insight_id=2,
+            project_id=9,
+            environment_id=9,
+            short_id="Ab3dEf9h",
+            actor_id=None,
+            at=AT,
+            values={"name": "Orphan"},
+            new_tiles={},
+        )
+        claim = ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=2, at=AT)
+
+        with pytest.raises(IntegrityError):
+            workers[1].events.save(insight, claim)
+
+        with pytest.raises(AggregateNotFoundError):
+            workers[2].events.repository.get(Insight.create_id(2))
+
+
+class TestOneUserPerEmail:
+    def test_concurrent_ensure_user_with_one_email_gives_one_user(
+        self, workers: list[Backend]
+    ) -> None:
+        users = only_values(
+            race(WORKERS, lambda i: Tenancy(workers[i]).ensure_user("zoe@example.com", "Zoe", "Z"))
+        )
+
+        assert len({user.user_id for user in users}) == 1
+        assert len({user.id for user in users}) == 1
+        rows = workers[0].database.query(
+            "SELECT id FROM users WHERE email = %s", ("zoe@example.com",)
+        )
+        assert [int(i) for (i,) in rows] == [users[0].user_id]
+
+    def test_concurrent_bootstraps_with_one_email_share_the_user(
+        self, workers: list[Backend]
+    ) -> None:
+        emails = ["max@example.com", "Max@Example.com", " max@example.com ", "MAX@EXAMPLE.COM"]
+
+        results = only_values(
+            race(
+                WORKERS,
+                lambda i: Tenancy(workers[i]).bootstrap(
+                    email=emails[i],
+                    first_name="Max",
+                    last_name="M",
+                    organization=f"Org {i}",
+                    project=f"P{i}",
+                ),
+            )
+        )
+
+        assert len({r.user_id for r in results}) == 1
+        assert len({r.project_id for r in results}) == WORKERS
+        (user_id,) = {r.user_id for r in results}
+        assert workers[1].database.query("SELECT id, email FROM users") == [
+            (user_id, "max@example.com")
+        ]
+        members = workers[2].database.query("SELECT project_id, user_id FROM project_members")
+        assert sorted((int(p), int(u)) for p, u in members) == sorted(
+            (r.project_id, user_id) for r in results
+        )
+        assert (
+            workers[3].events.repository.get(User.create_id("max@example.com")).user_id == user_id
+        )

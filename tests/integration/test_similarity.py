@@ -1,0 +1,139 @@
+"""`projections.similarity.word_similarity` gives what PostgreSQL's pg_trgm `word_similarity`
+gives, so that search ranks the same on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from projections.similarity import word_similarity
+from tests.databases import DatabaseFactory, require_postgres
+
+# PostgreSQL answers in float4.
+TOLERANCE = 1e-6
+WORD_CHARACTERS = string.ascii_letters + string.digits
+SEPARATORS = [" ", "  ", "-", "_", ".", ", ", "/", "'", "\t"]
+
+words = st.text(alphabet=WORD_CHARACTERS, min_size=1, max_size=8)
+# A small vocabulary makes repeated and shared trigrams likely, where the search is subtle.
+near_words = st.sampled_from(
+    [
+        "sign",
+        "signup",
+        "signups",
+        "Sign-up",
+        "weekly",
+        "week",
+        "wk",
+        "pageview",
+        "page",
+        "views",
+        "a",
+        "ab",
+        "abc",
+        "abab",
+        "aaa",
+        "x1",
+        "2024",
+        "q3",
+        "okr",
+    ]
+)
+sentences = st.lists(st.one_of(words, near_words), max_size=8).flatmap(
+    lambda parts: st.lists(
+        st.sampled_from(SEPARATORS), min_size=len(parts), max_size=len(parts)
+    ).map(lambda seps: "".join(part + sep for part, sep in zip(parts, seps, strict=True)))
+)
+texts = st.one_of(
+    sentences,
+    st.text(alphabet=WORD_CHARACTERS + " -_.", max_size=30),
+    st.text(alphabet=string.printable, max_size=30),
+)
+
+
+@pytest.fixture(scope="module")
+def postgres(databases: DatabaseFactory) -> Iterator[psycopg.Connection]:
+    """A connection to a fresh migrated database, which has the pg_trgm extension."""
+    require_postgres()
+    url = databases.create("postgresql")
+    with psycopg.connect(url.conninfo, autocommit=True) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        yield connection
+
+
+def pg_word_similarity(connection: psycopg.Connection, needle: str, haystack: str) -> float:
+    row = connection.execute("SELECT word_similarity(%s, %s)", (needle, haystack)).fetchone()
+    assert row is not None
+    return float(row[0])
+
+
+class TestWordSimilarityMatchesPgTrgm:
+    @pytest.mark.parametrize(
+        ("needle", "haystack"),
+        [
+            ("word", "two words"),
+            ("signup", "Weekly signups"),
+            ("sign up", "signup funnel"),
+            ("abc", "ab abc abcd"),
+            ("pageview", "page views per week"),
+            ("", "anything"),
+            ("anything", ""),
+            ("---", "a b c"),
+            ("Growth", "GROWTH"),
+            ("foo_bar", "foo bar"),
+            ("aaa", "aaaa aaa aa a"),
+        ],
+    )
+    def test_known_pairs(self, postgres: psycopg.Connection, needle: str, haystack: str) -> None:
+        assert word_similarity(needle, haystack) == pytest.approx(
+            pg_word_similarity(postgres, needle, haystack), abs=TOLERANCE
+        )
+
+    @settings(
+        max_examples=300,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(needle=texts, haystack=texts)
+    @example(needle="abab", haystack="ab abab baba abab")
+    @example(needle="week signup", haystack="signup weekly week sign")
+    def test_random_ascii_sentences(
+        self, postgres: psycopg.Connection, needle: str, haystack: str
+    ) -> None:
+        assert word_similarity(needle, haystack) == pytest.approx(
+            pg_word_similarity(postgres, needle, haystack), abs=TOLERANCE
+        )
+
+    @settings(
+        max_examples=200,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        needle=words, haystack=st.lists(near_words | words, min_size=1, max_size=10).map(" ".join)
+    )
+    def test_a_single_word_against_a_sentence(
+        self, postgres: psycopg.Connection, needle: str, haystack: str
+    ) -> None:
+        assert word_similarity(needle, haystack) == pytest.approx(
+            pg_word_similarity(postgres, needle, haystack), abs=TOLERANCE
+        )
+
+    def test_the_similarity_is_not_symmetric_like_pg_trgm(
+        self, postgres: psycopg.Connection
+    ) -> None:
+        forward = word_similarity("word", "two words")
+        backward = word_similarity("two words", "word")
+
+        assert forward != backward
+        assert forward == pytest.approx(
+            pg_word_similarity(postgres, "word", "two words"), abs=TOLERANCE
+        )
+        assert backward == pytest.approx(
+            pg_word_similarity(postgres, "two words", "word"), abs=TOLERANCE
+        )
