@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from domain.insight import Insight
-from domain.short_id import ShortIdClaim
+from domain.short_id import short_id_for
 from store.backend import Backend
-from store.tokens import short_id
 
 WORDS = (
     "signups pageviews revenue retention churn activation onboarding checkout funnel "
@@ -22,13 +21,22 @@ TAGS = ("growth", "product", "marketing", "sales", "engineering", "kpi", "exec",
 KINDS = ("TrendsQuery", "FunnelsQuery", "RetentionQuery", "LifecycleQuery", "StickinessQuery")
 
 
+ONSETS = (
+    "b bl br c ch cl cr d dr f fl fr g gl gr h j k l m n p pl pr qu r s sh sl sm sn sp st str "
+    "t th tr v w wh z"
+).split()
+NUCLEI = "a e i o u ai ea ee oo ou y".split()
+CODAS = ["", "", "n", "r", "s", "t", "ck", "ng", "ll", "nd", "st", "x", "m", "p"]
+
+
 def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
-    """Product words plus invented ones (feature and page names), most frequent first."""
-    consonants, vowels = "bcdfghjklmnprstvwz", "aeiou"
-    invented = {
-        "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(rng.randint(2, 4)))
-        for _ in range(size)
-    }
+    """Product words plus invented, pronounceable ones (feature, page and campaign names)."""
+    invented: set[str] = set()
+    while len(invented) < size:
+        syllables = rng.randint(1, 3)
+        invented.add(
+            "".join(rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(CODAS) for _ in range(syllables))
+        )
     return [*WORDS, *sorted(invented)]
 
 
@@ -71,23 +79,19 @@ def seed_insights(
         for _ in range(min(batch, count - created)):
             insight_id = backend.sequences.next_id("insight")
             at = start + timedelta(seconds=insight_id * 17)
-            code = short_id()
             aggregates.append(
                 Insight.create(
                     insight_id=insight_id,
                     project_id=project_id,
                     environment_id=project_id,
-                    short_id=code,
+                    short_id=short_id_for(insight_id),
                     actor_id=user_id,
                     at=at,
                     values=insight_values(rng, words),
                     new_tiles={},
                 )
             )
-            aggregates.append(
-                ShortIdClaim.claim(project_id=project_id, short_id=code, insight_id=insight_id, at=at)
-            )
         backend.events.save(*aggregates)
-        created += len(aggregates) // 2
+        created += len(aggregates)
         backend.projector.catch_up()
         yield created

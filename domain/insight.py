@@ -166,7 +166,9 @@ class Insight(Aggregate):
         self.created_by = actor_id
         self.last_modified_by = actor_id
         self.last_modified_at: datetime = self.created_on
-        self.values: dict[str, Any] = {**copy.deepcopy(DEFAULTS), **copy.deepcopy(values)}
+        # NOTE: values are never changed in place, only replaced, so sharing them with the
+        # (immutable) events that carry them is safe and spares a copy on every replay.
+        self.values: dict[str, Any] = {**DEFAULTS, **values}
         # Every tile this insight ever had, by dashboard id; re-adding a dashboard
         # reactivates its old tile as PostHog does.
         self.tiles: dict[str, int] = dict(new_tiles)
@@ -242,7 +244,7 @@ class Insight(Aggregate):
         tiles = {d: t for d, t in (new_tiles or {}).items() if d in linking and str(d) not in self.tiles}
         _check_tiles(normalized.get("dashboards", []), self.tiles, tiles)
         changes = [
-            {"field": field, "before": copy.deepcopy(self.values[field]), "after": value}
+            {"field": field, "before": self.values[field], "after": value}
             for field, value in normalized.items()
             if value != self.values[field]
         ]
@@ -266,7 +268,7 @@ class Insight(Aggregate):
 
     def apply_changes(self, event: Insight.Changed) -> None:
         for change in event.changes:
-            self.values[change["field"]] = copy.deepcopy(change["after"])
+            self.values[change["field"]] = change["after"]
         self.tiles.update(event.new_tiles)
         if event.modified:
             self.last_modified_at = event.timestamp

@@ -1,45 +1,45 @@
-"""A claim on an insight short_id within a project; saving a second claim conflicts."""
+"""An insight's short_id: eight characters from [A-Za-z0-9] that look random but are a
+bijection of the insight id, so two insights can never share one, whatever the concurrency."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from uuid import UUID, uuid5
+import hashlib
+import string
 
-from eventsourcing.domain import Aggregate
+ALPHABET = string.ascii_letters + string.digits
+LENGTH = 8
+SPACE = len(ALPHABET) ** LENGTH
+_HALF_BITS = 24
+_HALF_MASK = (1 << _HALF_BITS) - 1
+_ROUNDS = 4
+# NOTE: not a secret: short_ids only need to look random, and each maps back to one id.
+_KEY = b"insightlog short_id v1"
 
-from domain.ids import NAMESPACE
+
+def _round(half: int, round_number: int) -> int:
+    digest = hashlib.blake2b(
+        half.to_bytes(3, "big"), key=_KEY, person=bytes([round_number]) * 16, digest_size=3
+    ).digest()
+    return int.from_bytes(digest, "big")
 
 
-class ShortIdClaim(Aggregate):
-    """Exists once per (project, short_id); its id makes duplicates an integrity error."""
+def _permute(value: int) -> int:
+    """A Feistel network: a bijection of [0, 2**48)."""
+    left, right = value >> _HALF_BITS, value & _HALF_MASK
+    for round_number in range(_ROUNDS):
+        left, right = right, left ^ _round(right, round_number)
+    return (left << _HALF_BITS) | right
 
-    TOPIC = "insightlog.ShortIdClaim"
 
-    @staticmethod
-    def create_id(project_id: int, short_id: str) -> UUID:
-        return uuid5(NAMESPACE, f"/projects/{project_id}/short_ids/{short_id}")
-
-    class Created(Aggregate.Created):
-        TOPIC = "insightlog.ShortIdClaim.Created"
-        project_id: int
-        short_id: str
-        insight_id: int
-
-    def __init__(self, project_id: int, short_id: str, insight_id: int) -> None:
-        self.project_id = project_id
-        self.short_id = short_id
-        self.insight_id = insight_id
-
-    @classmethod
-    def claim(
-        cls, *, project_id: int, short_id: str, insight_id: int, at: datetime
-    ) -> ShortIdClaim:
-        """Claim `short_id` in `project_id` for `insight_id`."""
-        return cls._create(
-            cls.Created,
-            id=cls.create_id(project_id, short_id),
-            timestamp=at,
-            project_id=project_id,
-            short_id=short_id,
-            insight_id=insight_id,
-        )
+def short_id_for(insight_id: int) -> str:
+    """The short_id of an insight id (0 <= id < 62**8)."""
+    if not 0 <= insight_id < SPACE:
+        raise ValueError(f"insight id {insight_id} has no short_id")
+    value = _permute(insight_id)
+    while value >= SPACE:  # cycle-walk back into [0, 62**8), keeping the bijection
+        value = _permute(value)
+    characters = []
+    for _ in range(LENGTH):
+        value, digit = divmod(value, len(ALPHABET))
+        characters.append(ALPHABET[digit])
+    return "".join(reversed(characters))

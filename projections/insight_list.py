@@ -11,7 +11,7 @@ from eventsourcing.utils import get_topic
 from domain.insight import DEFAULTS, Insight
 from domain.insight_query import legacy_type, query_type
 from projections.projection import Projection
-from projections.similarity import word_trigrams
+from projections.search_index import search_index
 from projections.timestamps import to_micros
 from store.database import Cursor
 
@@ -38,18 +38,6 @@ def search_text(name: Any, derived_name: Any, description: Any, tags: list[str])
     return SEARCH_SEPARATOR.join(part.lower() for part in parts)
 
 
-def search_trigrams(
-    name: Any, derived_name: Any, description: Any, tags: list[str]
-) -> set[str]:
-    """Every word trigram of the searchable texts: the posting lists that let a search
-    touch only the insights that can possibly match."""
-    grams: set[str] = set()
-    for text in (name, derived_name, description, *tags):
-        if text:
-            grams.update(word_trigrams(text))
-    return grams
-
-
 def _encode(field: str, value: Any) -> Any:
     if field in JSON_FIELDS:
         return None if value is None else orjson.dumps(value).decode()
@@ -62,11 +50,20 @@ class InsightListProjection(Projection):
     """Keeps `insights`, `insight_tags` and `insight_tiles` from Insight events."""
 
     name = "insight_list"
-    tables = ("insights", "insight_tags", "insight_tiles", "insight_trigrams")
+    version = 3
     topics: ClassVar[tuple[str, ...]] = tuple(
         get_topic(cls)
         for cls in (Insight.Created, Insight.Updated, Insight.Deleted, Insight.Restored)
     )
+
+    def __init__(self, dialect: str) -> None:
+        self._dialect = dialect
+        self._search = search_index(dialect)
+        self.tables = (*self.model_tables, *self._search.tables)
+
+    @property
+    def model_tables(self) -> tuple[str, ...]:
+        return ("insights", "insight_tags", "insight_tiles", "insight_counts")
 
     def ddl(self, dialect: str) -> list[str]:
         # NOTE: in SQLite only INTEGER PRIMARY KEY is the rowid, which id lookups need.
@@ -86,21 +83,25 @@ class InsightListProjection(Projection):
             "CREATE INDEX IF NOT EXISTS insights_by_created "
             "ON insights (project_id, deleted, created_at, id)",
             "CREATE INDEX IF NOT EXISTS insights_by_short_id ON insights (project_id, short_id)",
+            # Sorting by name: NULL is the lowest value, and names compare byte by byte.
+            "CREATE INDEX IF NOT EXISTS insights_by_name ON insights (project_id, deleted, "
+            + ('name COLLATE "C" NULLS FIRST, id)' if dialect == "postgresql" else "name, id)"),
+            # The tags filter counts from here alone, so the row carries the deleted flag.
             "CREATE TABLE IF NOT EXISTS insight_tags ("
             "insight_id BIGINT NOT NULL, project_id BIGINT NOT NULL, tag TEXT NOT NULL, "
-            "PRIMARY KEY (insight_id, tag))",
-            "CREATE INDEX IF NOT EXISTS insight_tags_by_tag ON insight_tags (project_id, tag, insight_id)",
+            "deleted INTEGER NOT NULL, PRIMARY KEY (insight_id, tag))",
+            "CREATE INDEX IF NOT EXISTS insight_tags_by_tag "
+            "ON insight_tags (project_id, tag, deleted, insight_id)",
+            # The number of live insights of each project, for the unfiltered list.
+            "CREATE TABLE IF NOT EXISTS insight_counts ("
+            "project_id BIGINT PRIMARY KEY, live BIGINT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS insight_tiles ("
             "insight_id BIGINT NOT NULL, dashboard_id BIGINT NOT NULL, tile_id BIGINT NOT NULL, "
             "active INTEGER NOT NULL, PRIMARY KEY (insight_id, dashboard_id))",
             "CREATE INDEX IF NOT EXISTS insight_tiles_by_dashboard "
             "ON insight_tiles (dashboard_id, active, insight_id)",
-            "CREATE TABLE IF NOT EXISTS insight_trigrams ("
-            "project_id BIGINT NOT NULL, trigram TEXT NOT NULL, insight_id BIGINT NOT NULL, "
-            "PRIMARY KEY (project_id, trigram, insight_id))"
-            + (" WITHOUT ROWID" if dialect == "sqlite" else ""),
         ]
-        return statements
+        return statements + self._search.ddl()
 
     def process(self, cursor: Cursor, event: Any) -> None:
         if isinstance(event, Insight.Created):
@@ -132,13 +133,15 @@ class InsightListProjection(Projection):
             f"INSERT INTO insights ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))})",
             tuple(row.values()),
         )
-        self._insert_tags(cursor, event.insight_id, event.project_id, values["tags"])
+        self._insert_tags(cursor, event.insight_id, event.project_id, values["tags"], values["deleted"])
         self._link(cursor, event.insight_id, values["dashboards"], event.new_tiles)
-        self._index(
+        if not values["deleted"]:
+            self._count(cursor, event.project_id, +1)
+        self._search.index(
             cursor,
             event.insight_id,
             event.project_id,
-            search_trigrams(values["name"], values["derived_name"], values["description"], values["tags"]),
+            (values["name"], values["derived_name"], values["description"], values["tags"]),
         )
 
     def _changed(self, cursor: Cursor, event: Insight.Changed) -> None:
@@ -155,7 +158,7 @@ class InsightListProjection(Projection):
         texts = None
         if {"name", "derived_name", "description", "tags"} & set(after):
             texts = self._texts(cursor, event.insight_id, after)
-            columns["search_text"] = search_text(*texts[1])
+            columns["search_text"] = search_text(*texts)
         if event.modified:
             columns["last_modified_at"] = to_micros(event.timestamp)
             columns["last_modified_by_id"] = event.actor_id
@@ -165,28 +168,32 @@ class InsightListProjection(Projection):
             f"UPDATE insights SET {assignments} WHERE id = %s",
             (*columns.values(), event.insight_id),
         )
+        if "deleted" in after:
+            cursor.execute(
+                "UPDATE insight_tags SET deleted = %s WHERE insight_id = %s",
+                (int(after["deleted"]), event.insight_id),
+            )
+            self._count(cursor, event.project_id, -1 if after["deleted"] else +1)
         if "tags" in after:
             cursor.execute("DELETE FROM insight_tags WHERE insight_id = %s", (event.insight_id,))
-            self._insert_tags(cursor, event.insight_id, event.project_id, after["tags"])
+            deleted = cursor.execute(
+                "SELECT deleted FROM insights WHERE id = %s", (event.insight_id,)
+            ).fetchone()
+            assert deleted is not None
+            self._insert_tags(
+                cursor, event.insight_id, event.project_id, after["tags"], bool(deleted[0])
+            )
         if "dashboards" in after:
             cursor.execute(
                 "UPDATE insight_tiles SET active = 0 WHERE insight_id = %s", (event.insight_id,)
             )
             self._link(cursor, event.insight_id, after["dashboards"], event.new_tiles)
         if texts is not None:
-            self._index(
-                cursor,
-                event.insight_id,
-                event.project_id,
-                search_trigrams(*texts[1]),
-                previous=search_trigrams(*texts[0]),
-            )
+            self._search.index(cursor, event.insight_id, event.project_id, texts)
 
     @staticmethod
-    def _texts(
-        cursor: Cursor, insight_id: int, after: dict[str, Any]
-    ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        """The searchable texts before and after a change."""
+    def _texts(cursor: Cursor, insight_id: int, after: dict[str, Any]) -> tuple[Any, ...]:
+        """The searchable texts after a change."""
         row = cursor.execute(
             "SELECT name, derived_name, description, tags FROM insights WHERE id = %s",
             (insight_id,),
@@ -198,38 +205,26 @@ class InsightListProjection(Projection):
             "description": row[2],
             "tags": orjson.loads(row[3]),
         }
-        before = tuple(current.values())
         current.update({k: v for k, v in after.items() if k in current})
-        return before, tuple(current.values())
+        return tuple(current.values())
 
     @staticmethod
-    def _index(
-        cursor: Cursor,
-        insight_id: int,
-        project_id: int,
-        grams: set[str],
-        previous: set[str] = frozenset(),  # type: ignore[assignment]
+    def _count(cursor: Cursor, project_id: int, change: int) -> None:
+        cursor.execute(
+            "INSERT INTO insight_counts (project_id, live) VALUES (%s, %s) "
+            "ON CONFLICT (project_id) DO UPDATE SET live = insight_counts.live + excluded.live",
+            (project_id, change),
+        )
+
+    @staticmethod
+    def _insert_tags(
+        cursor: Cursor, insight_id: int, project_id: int, tags: list[str], deleted: bool
     ) -> None:
-        gone = sorted(previous - grams)
-        if gone:
-            cursor.executemany(
-                "DELETE FROM insight_trigrams "
-                "WHERE project_id = %s AND trigram = %s AND insight_id = %s",
-                [(project_id, gram, insight_id) for gram in gone],
-            )
-        new = sorted(grams - previous)
-        if new:
-            cursor.executemany(
-                "INSERT INTO insight_trigrams (project_id, trigram, insight_id) VALUES (%s, %s, %s)",
-                [(project_id, gram, insight_id) for gram in new],
-            )
-
-    @staticmethod
-    def _insert_tags(cursor: Cursor, insight_id: int, project_id: int, tags: list[str]) -> None:
         if tags:
             cursor.executemany(
-                "INSERT INTO insight_tags (insight_id, project_id, tag) VALUES (%s, %s, %s)",
-                [(insight_id, project_id, tag) for tag in tags],
+                "INSERT INTO insight_tags (insight_id, project_id, tag, deleted) "
+                "VALUES (%s, %s, %s, %s)",
+                [(insight_id, project_id, tag, int(deleted)) for tag in tags],
             )
 
     @staticmethod

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 
 from domain.insight_query import INSIGHT_SOURCE_KINDS, QUERY_TYPES
 from projections.search import Match, SearchTerm
+from projections.search_index import search_index
 from store.database import Cursor, Database
 
 _COLUMNS = (
@@ -156,6 +157,7 @@ class InsightReader:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._postgres = database.dialect == "postgresql"
+        self._index = search_index(database.dialect)
 
     def find(self, project_id: int, key: str, *, include_deleted: bool = False) -> InsightRow | None:
         """The insight addressed by `key`: an id if all digits (then a short_id), else a short_id."""
@@ -200,30 +202,43 @@ class InsightReader:
             if term:
                 return self._search(cursor, query, term)
             where = self._where(query)
-            count_row = cursor.execute(
-                f"SELECT count(*) FROM insights WHERE {where.sql()}", where.params
-            ).fetchone()
+            count = self._count(cursor, query, where)
             rows = cursor.execute(
                 f"SELECT {_COLUMNS} FROM insights WHERE {where.sql()} "
                 f"ORDER BY {self._order_by(query.order)} LIMIT %s OFFSET %s",
                 [*where.params, query.limit, query.offset],
             ).fetchall()
-        assert count_row is not None
-        return int(count_row[0]), [InsightRow.from_row(row) for row in rows]
+        return count, [InsightRow.from_row(row) for row in rows]
+
+    @staticmethod
+    def _count(cursor: Cursor, query: InsightFilter, where: _Where) -> int:
+        """The number of matches; the two commonest lists count from small tables."""
+        unfiltered = InsightFilter(
+            project_id=query.project_id, order=query.order, limit=query.limit, offset=query.offset
+        )
+        if query == unfiltered:
+            row = cursor.execute(
+                "SELECT live FROM insight_counts WHERE project_id = %s", (query.project_id,)
+            ).fetchone()
+        elif query == replace(unfiltered, tags=query.tags):
+            row = cursor.execute(
+                "SELECT count(DISTINCT insight_id) FROM insight_tags WHERE project_id = %s "
+                f"AND tag IN ({_marks(query.tags)}) AND deleted = 0",
+                (query.project_id, *query.tags),
+            ).fetchone()
+        else:
+            row = cursor.execute(
+                f"SELECT count(*) FROM insights WHERE {where.sql()}", where.params
+            ).fetchone()
+        return int(row[0]) if row else 0
 
     def _search(
         self, cursor: Cursor, query: InsightFilter, term: SearchTerm
     ) -> tuple[int, list[InsightRow]]:
-        candidates_sql = term.candidate_ids_sql(query.project_id)
-        candidates = None
-        if candidates_sql is not None:
-            candidates = [int(row[0]) for row in cursor.execute(*candidates_sql).fetchall()]
-            if not candidates:
-                return 0, []
+        candidates = self._index.candidates(cursor, query.project_id, term)
+        if not candidates:
+            return 0, []
         where = self._where(query, candidates)
-        if candidates is None:
-            clause, params = term.scan_clause(query.project_id)
-            where.add(clause, *params)
         column = ORDER_COLUMNS[query.order.lstrip("-")] if query.order else "id"
         rows = cursor.execute(
             f"SELECT id, name, derived_name, description, search_text, {column} "
@@ -292,10 +307,10 @@ class InsightReader:
                 dashboard_id,
             )
         if query.tags:
+            # NOTE: EXISTS lets a page be read in index order, stopping at its last row.
             where.add(
-                "id IN (SELECT insight_id FROM insight_tags "
-                f"WHERE project_id = %s AND tag IN ({_marks(query.tags)}))",
-                query.project_id,
+                "EXISTS (SELECT 1 FROM insight_tags t WHERE t.insight_id = insights.id "
+                f"AND t.tag IN ({_marks(query.tags)}))",
                 *query.tags,
             )
         return where

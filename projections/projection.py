@@ -27,6 +27,12 @@ class Projection(ABC):
     def process(self, cursor: Cursor, event: Any) -> None:
         """Apply one domain event to the tables."""
 
+    @property
+    def model_tables(self) -> tuple[str, ...]:
+        """The tables whose rows are the read model itself; index structures kept beside
+        them may differ between an incremental build and a rebuild."""
+        return self.tables
+
     def drop_ddl(self) -> list[str]:
         """Statements that remove its tables, for a rebuild."""
         return [f"DROP TABLE IF EXISTS {table}" for table in self.tables]

@@ -1,7 +1,8 @@
 """Insight search: exact substring matches first, then trigram-similar ones.
 
-Candidates come from the trigram postings in SQL; matching and ranking run in Python once
-per candidate, with pg_trgm's word similarity, so every backend answers identically.
+Candidates come from the backend's search index (projections/search_index.py); matching and
+ranking run here, once per candidate, with pg_trgm's word similarity, so every backend
+answers identically.
 """
 
 from __future__ import annotations
@@ -10,19 +11,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from projections.similarity import inner_trigrams, word_similarity, word_trigrams
+from projections.similarity import inner_trigrams, trigram_set, word_similarity, word_trigrams
 
 NAME_THRESHOLD = 0.3
 DESCRIPTION_THRESHOLD = 0.4
 DESCRIPTION_WEIGHT = 0.5
-MAX_CANDIDATE_LIST = 20_000
-_POSTINGS = "SELECT insight_id FROM insight_trigrams WHERE project_id = %s AND trigram IN"
-
-
-def _marks(count: int) -> str:
-    return ", ".join(["%s"] * count)
-
-
 def like_pattern(term: str) -> str:
     """A LIKE pattern (escape character `\\`) matching `term` anywhere."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -42,54 +35,59 @@ class SearchTerm:
 
     def __init__(self, raw: str) -> None:
         self.text = raw.replace("\x00", "").strip().lower()
-        self._inner = sorted(inner_trigrams(self.text))
-        self._grams = sorted(set(word_trigrams(self.text)))
+        self.inner = sorted(inner_trigrams(self.text))
+        """Trigrams inside its words: a text containing the term has every one of them."""
+        self.grams = sorted(set(word_trigrams(self.text)))
+        self._gram_set = frozenset(self.grams)
         # A similarity of at least NAME_THRESHOLD needs at least this many shared trigrams,
-        # because similarity <= shared / trigrams of the term.
-        self._needed = math.ceil(NAME_THRESHOLD * len(self._grams) - 1e-9)
+        # because similarity <= shared trigrams / trigrams of the term.
+        self.needed = math.ceil(NAME_THRESHOLD * len(self.grams) - 1e-9)
 
     def __bool__(self) -> bool:
         return bool(self.text)
 
-    def candidate_ids_sql(self, project_id: int) -> tuple[str, list[Any]] | None:
-        """SQL selecting every insight id that may match, from the postings; None when the
-        term has no inner trigram (too short to narrow an exact match that way)."""
-        if not self._inner:
-            return None
-        return (
-            f"{_POSTINGS} ({_marks(len(self._inner))}) GROUP BY insight_id HAVING count(*) = %s "
-            f"UNION {_POSTINGS} ({_marks(len(self._grams))}) "
-            "GROUP BY insight_id HAVING count(*) >= %s",
-            [project_id, *self._inner, len(self._inner), project_id, *self._grams, self._needed],
-        )
-
-    def scan_clause(self, project_id: int) -> tuple[str, list[Any]]:
-        """A WHERE clause for terms too short for postings: substring, or similar via postings."""
-        if not self._grams:
-            return "search_text LIKE %s ESCAPE '\\'", [like_pattern(self.text)]
-        return (
-            f"(search_text LIKE %s ESCAPE '\\' OR id IN ({_POSTINGS} ({_marks(len(self._grams))}) "
-            "GROUP BY insight_id HAVING count(*) >= %s))",
-            [like_pattern(self.text), project_id, *self._grams, self._needed],
-        )
+    def may_match(self, grams: set[str]) -> bool:
+        """Whether a text with these trigrams can match (exactly or similarly) at all."""
+        exact = bool(self.inner) and grams.issuperset(self.inner)
+        return exact or (bool(self.grams) and len(grams.intersection(self.grams)) >= self.needed)
 
     def match(
         self, name: str | None, derived_name: str | None, description: str | None, search_text: str
     ) -> Match | None:
         """How a row matches, or None when it does not."""
         exact = self.text in search_text
-        name_score = self._similarity(name)
-        derived_score = self._similarity(derived_name)
-        description_score = self._similarity(description)
-        similar = (
-            name_score >= NAME_THRESHOLD
-            or derived_score >= NAME_THRESHOLD
-            or description_score >= DESCRIPTION_THRESHOLD
+        # (text, threshold, weight in the score), most promising first by its upper bound:
+        # a field whose bound cannot beat what is known already is never computed.
+        fields = sorted(
+            (
+                (self._bound(text) * weight, text, threshold, weight)
+                for text, threshold, weight in (
+                    (name, NAME_THRESHOLD, 1.0),
+                    (derived_name, NAME_THRESHOLD, 1.0),
+                    (description, DESCRIPTION_THRESHOLD, DESCRIPTION_WEIGHT),
+                )
+            ),
+            key=lambda field: -field[0],
         )
+        if not exact and all(bound / weight < threshold for bound, _, threshold, weight in fields):
+            return None
+        similar = False
+        score = 0.0
+        for bound, text, threshold, weight in fields:
+            if bound <= score and (similar or bound / weight < threshold):
+                continue  # It can neither raise the score nor make the row similar.
+            similarity = self._similarity(text)
+            similar = similar or similarity >= threshold
+            score = max(score, weight * similarity)
         if not exact and not similar:
             return None
-        score = max(name_score, derived_score, DESCRIPTION_WEIGHT * description_score)
         return Match(exact=exact, score=score)
+
+    def _bound(self, text: str | None) -> float:
+        """An upper bound of the similarity: shared trigrams / trigrams of the term."""
+        if not text or not self._gram_set:
+            return 0.0
+        return len(self._gram_set & trigram_set(text)) / len(self._gram_set)
 
     def _similarity(self, text: str | None) -> float:
         return word_similarity(self.text, text) if text else 0.0

@@ -23,6 +23,12 @@ def word_trigrams(text: str) -> list[str]:
     return list(_trigrams(text))
 
 
+@lru_cache(maxsize=65536)
+def trigram_set(text: str) -> frozenset[str]:
+    """The distinct word trigrams of `text`."""
+    return frozenset(_trigrams(text))
+
+
 def inner_trigrams(text: str) -> set[str]:
     """Trigrams inside the words of `text` (no padding): every one of them occurs in any
     text that contains `text` as a substring."""
@@ -36,12 +42,16 @@ def word_similarity(needle: str | None, haystack: str | None) -> float:
     of `haystack` (pg_trgm's greedy bound search, so results match PostgreSQL)."""
     if not needle or not haystack:
         return 0.0
-    wanted = set(_trigrams(needle))
+    wanted = trigram_set(needle)
     grams = _trigrams(haystack)
-    if not wanted or not grams:
-        return 0.0
-    size = len(wanted)
     found = [gram in wanted for gram in grams]
+    if not wanted or True not in found:
+        return 0.0
+    # Only runs between the first and the last shared trigram can score: trim the rest.
+    first = found.index(True)
+    last = len(found) - found[::-1].index(True)
+    grams, found = grams[first:last], found[first:last]
+    size = len(wanted)
     last_seen: dict[str, int] = {}
     lower = -1
     window_unique = 0

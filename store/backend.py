@@ -87,16 +87,16 @@ class Backend:
         self.database.close()
 
 
-def projections() -> list[Projection]:
+def projections(dialect: str) -> list[Projection]:
     """Every read model, in the order their tables are created."""
-    return [AccountsProjection(), DashboardsProjection(), InsightListProjection()]
+    return [AccountsProjection(), DashboardsProjection(), InsightListProjection(dialect)]
 
 
 def open_backend(url: DatabaseUrl, *, create_tables: bool = False, clock: Clock = utc_now) -> Backend:
     """Connect to the database at `url`; tables must exist unless `create_tables`."""
     events = EventStore(env=url.eventsourcing_env(create_table=create_tables))
     database = connect(url)
-    projector = Projector(events, database, projections())
+    projector = Projector(events, database, projections(database.dialect))
     return Backend(
         url=url,
         events=events,

@@ -104,6 +104,9 @@ class SqliteDatabase(Database):
             # NOTE: our tables are rebuildable from the event store, which keeps the library's
             # own (full) durability; NORMAL is still crash-safe in WAL mode.
             connection.execute("PRAGMA synchronous=NORMAL")
+            # Reads of large projects want their pages in memory, not behind a syscall.
+            connection.execute("PRAGMA cache_size=-65536")
+            connection.execute("PRAGMA mmap_size=268435456")
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)

@@ -15,7 +15,6 @@ from domain.insight import Insight
 from domain.organization import Organization
 from domain.personal_api_key import PersonalApiKey
 from domain.project import Project
-from domain.short_id import ShortIdClaim
 from domain.user import User
 from store.transcoder import EventTranscoder
 
@@ -29,7 +28,6 @@ AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (
     PersonalApiKey,
     Dashboard,
     Insight,
-    ShortIdClaim,
 )
 
 

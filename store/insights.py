@@ -8,10 +8,9 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.insight import Insight, InsightNotFoundError
-from domain.short_id import ShortIdClaim
+from domain.short_id import short_id_for
 from store.backend import Backend
 from store.dashboards import DashboardCommands
-from store.tokens import short_id
 
 
 class InsightCommands:
@@ -30,27 +29,22 @@ class InsightCommands:
             values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"] or [])
 
         def attempt() -> int:
-            # A clash here is a short_id (or, after a crash, an id) already taken: a
-            # fresh attempt draws new ones.
+            # A clash here is an id handed out again after a crash: a fresh attempt draws
+            # another.
             insight_id = self._backend.sequences.next_id("insight")
-            at = self._backend.clock()
-            new_short_id = short_id()
             insight = Insight.create(
                 insight_id=insight_id,
                 project_id=project_id,
                 environment_id=environment_id,
-                short_id=new_short_id,
+                short_id=short_id_for(insight_id),
                 actor_id=actor_id,
-                at=at,
+                at=self._backend.clock(),
                 values=values,
                 new_tiles=self._new_tiles(
                     [] if values.get("deleted") else [ref["id"] for ref in values.get("dashboards", [])]
                 ),
             )
-            claim = ShortIdClaim.claim(
-                project_id=project_id, short_id=new_short_id, insight_id=insight_id, at=at
-            )
-            self._backend.record(insight, claim)
+            self._backend.record(insight)
             return insight_id
 
         return self._backend.retrying(attempt)

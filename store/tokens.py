@@ -7,7 +7,6 @@ import string
 
 # PostHog's base57: the alphanumerics without the look-alikes 0, 1, O, I and l.
 BASE57 = "".join(c for c in string.digits + string.ascii_letters if c not in "01OIl")
-SHORT_ID_ALPHABET = string.ascii_letters + string.digits
 
 
 def _base57(number: int) -> str:
@@ -22,11 +21,6 @@ def random_token(prefix: str) -> str:
     """A prefixed token from 35 random bytes with the top bit set (about 48 characters)."""
     number = int.from_bytes(secrets.token_bytes(35), "big") | (1 << 279)
     return prefix + _base57(number)
-
-
-def short_id() -> str:
-    """Eight characters from [A-Za-z0-9], cryptographically random."""
-    return "".join(secrets.choice(SHORT_ID_ALPHABET) for _ in range(8))
 
 
 def distinct_id() -> str:

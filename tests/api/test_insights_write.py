@@ -12,7 +12,6 @@ import pytest
 
 from api.app import create_app
 from domain.insight import Insight
-from domain.short_id import ShortIdClaim
 from store.backend import Backend, open_backend
 from tests.tenants import Tenant, TenantFactory
 
@@ -100,10 +99,7 @@ def insight_with_short_id(tenant: Tenant, short_id: str, name: str) -> int:
         values={"name": name},
         new_tiles={},
     )
-    claim = ShortIdClaim.claim(
-        project_id=tenant.project_id, short_id=short_id, insight_id=insight_id, at=at
-    )
-    backend.record(insight, claim)
+    backend.record(insight)
     return insight_id
 
 

@@ -26,7 +26,9 @@ from tests.databases import require_postgres
 
 INSIGHTLOG = str(Path(sys.executable).parent / "insightlog")
 CLI_TIMEOUT_SECONDS = 60
-READ_MODEL_TABLES = tuple(table for projection in projections() for table in projection.tables)
+READ_MODEL_TABLES = tuple(
+    table for projection in projections("sqlite") for table in projection.model_tables
+)
 
 
 def url_text(url: DatabaseUrl) -> str:

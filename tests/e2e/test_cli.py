@@ -44,7 +44,7 @@ BOOTSTRAP_KEYS = {
     "personal_api_key",
     "project_api_key",
 }
-PROJECTION_NAMES = sorted(projection.name for projection in projections())
+PROJECTION_NAMES = sorted(projection.name for projection in projections("sqlite"))
 BASE57_KEY = re.compile(r"phx_[2-9A-HJ-NP-Za-km-z]{40,}")
 
 

@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.errors import ConflictError
 from domain.insight import Insight
-from domain.short_id import ShortIdClaim
+from domain.short_id import short_id_for
 from domain.user import User
 from store.backend import Backend, open_backend
 from store.config import DatabaseUrl
@@ -237,79 +237,8 @@ class TestShortIds:
         )
         assert sorted(int(i) for i, _ in rows) == sorted(created)
         assert len({short_id for _, short_id in rows}) == total
-        for _, short_id in rows:
-            claim = workers[1].events.repository.get(
-                ShortIdClaim.create_id(acme.project_id, short_id)
-            )
-            assert claim.project_id == acme.project_id
-
-    def test_a_second_claim_on_the_same_short_id_in_a_project_is_an_integrity_error(
-        self, workers: list[Backend]
-    ) -> None:
-        workers[0].events.save(
-            ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=1, at=AT)
-        )
-
-        with pytest.raises(IntegrityError):
-            workers[1].events.save(
-                ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=2, at=AT)
-            )
-
-    def test_the_same_short_id_in_another_project_is_free(self, workers: list[Backend]) -> None:
-        workers[0].events.save(
-            ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=1, at=AT)
-        )
-
-        workers[1].events.save(
-            ShortIdClaim.claim(project_id=10, short_id="Ab3dEf9h", insight_id=2, at=AT)
-        )
-
-        claim = workers[2].events.repository.get(ShortIdClaim.create_id(10, "Ab3dEf9h"))
-        assert claim.insight_id == 2
-
-    def test_racing_claims_on_one_short_id_let_exactly_one_win(
-        self, workers: list[Backend]
-    ) -> None:
-        def claim(worker: int) -> str:
-            try:
-                workers[worker].events.save(
-                    ShortIdClaim.claim(
-                        project_id=9, short_id="RaCe2024", insight_id=100 + worker, at=AT
-                    )
-                )
-            except IntegrityError:
-                return "lost"
-            return "won"
-
-        outcomes = only_values(race(WORKERS, claim))
-
-        assert sorted(outcomes) == ["lost"] * (WORKERS - 1) + ["won"]
-        winner = workers[0].events.repository.get(ShortIdClaim.create_id(9, "RaCe2024"))
-        assert winner.insight_id == 100 + outcomes.index("won")
-
-    def test_an_insight_saved_with_a_clashing_claim_is_not_saved_at_all(
-        self, workers: list[Backend]
-    ) -> None:
-        workers[0].events.save(
-            ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=1, at=AT)
-        )
-        insight = Insight.create(
-            insight_id=2,
-            project_id=9,
-            environment_id=9,
-            short_id="Ab3dEf9h",
-            actor_id=None,
-            at=AT,
-            values={"name": "Orphan"},
-            new_tiles={},
-        )
-        claim = ShortIdClaim.claim(project_id=9, short_id="Ab3dEf9h", insight_id=2, at=AT)
-
-        with pytest.raises(IntegrityError):
-            workers[1].events.save(insight, claim)
-
-        with pytest.raises(AggregateNotFoundError):
-            workers[2].events.repository.get(Insight.create_id(2))
+        for insight_id, short_id in rows:
+            assert short_id == short_id_for(int(insight_id))
 
 
 class TestOneUserPerEmail:

@@ -44,7 +44,7 @@ def dump(backend: Backend) -> Dump:
     """Every row of every table of every projection, in a canonical order."""
     tables: Dump = {}
     for projection in backend.projector.projections:
-        for table in projection.tables:
+        for table in projection.model_tables:
             rows = backend.database.query(f"SELECT * FROM {table}")
             tables[table] = sorted((tuple(row) for row in rows), key=_sort_key)
     return tables

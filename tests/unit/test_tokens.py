@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from store.tokens import BASE57, SHORT_ID_ALPHABET, distinct_id, random_token, short_id
+from store.tokens import BASE57, distinct_id, random_token
 
 # NOTE: the reference names the set (alphanumerics minus 0, 1, O, I, l), not its order; the
 # order of the digits does not matter for random tokens, so only the set is pinned down.
@@ -44,24 +44,6 @@ class TestRandomToken:
 
     def test_tokens_do_not_repeat(self) -> None:
         assert len({random_token("phx_") for _ in range(500)}) == 500
-
-
-class TestShortId:
-    def test_the_alphabet_is_ascii_letters_and_digits(self) -> None:
-        assert set(SHORT_ID_ALPHABET) == set(string.ascii_letters + string.digits)
-        assert len(SHORT_ID_ALPHABET) == 62
-
-    def test_a_short_id_is_eight_alphanumerics(self) -> None:
-        for _ in range(500):
-            value = short_id()
-
-            assert len(value) == 8
-            assert set(value) <= set(string.ascii_letters + string.digits)
-
-    def test_short_ids_use_the_whole_alphabet(self) -> None:
-        seen = set("".join(short_id() for _ in range(2_000)))
-
-        assert seen == set(string.ascii_letters + string.digits)
 
 
 class TestDistinctId:
