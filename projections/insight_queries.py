@@ -28,6 +28,7 @@ ORDER_COLUMNS = {
     "last_viewed_at": "last_viewed_at",
     "order": "sort_order",
 }
+NULLABLE_ORDER_COLUMNS = frozenset({"name", "last_viewed_at", "sort_order"})
 _SIX_TYPES = frozenset(INSIGHT_SOURCE_KINDS.values())
 
 
@@ -221,8 +222,9 @@ class InsightReader:
                 "SELECT live FROM insight_counts WHERE project_id = %s", (query.project_id,)
             ).fetchone()
         elif query == replace(unfiltered, tags=query.tags):
+            counted = "DISTINCT insight_id" if len(query.tags) > 1 else "*"
             row = cursor.execute(
-                "SELECT count(DISTINCT insight_id) FROM insight_tags WHERE project_id = %s "
+                f"SELECT count({counted}) FROM insight_tags WHERE project_id = %s "
                 f"AND tag IN ({_marks(query.tags)}) AND deleted = 0",
                 (query.project_id, *query.tags),
             ).fetchone()
@@ -333,8 +335,11 @@ class InsightReader:
             return "last_modified_at DESC, id DESC"
         descending = order.startswith("-")
         column = ORDER_COLUMNS[order.lstrip("-")]
+        direction = "DESC" if descending else "ASC"
+        if column in NULLABLE_ORDER_COLUMNS:
+            # Spelled out only where NULLs exist: a NULLS clause the index does not have
+            # would make PostgreSQL sort instead of reading the index in order.
+            direction += " NULLS LAST" if descending else " NULLS FIRST"
         if column == "name" and self._postgres:
             column = 'name COLLATE "C"'
-        direction = "DESC NULLS LAST" if descending else "ASC NULLS FIRST"
-        tie = "id DESC" if descending else "id ASC"
-        return f"{column} {direction}, {tie}" if column != "id" else f"id {direction}"
+        return f"{column} {direction}, id {direction.split()[0]}" if column != "id" else f"id {direction}"
