@@ -12,6 +12,7 @@ from api.formats import ResponseFormat
 from api.openapi import Schema, spec
 from api.request_body import RequestBody
 from api.resources.dashboards import Dashboard, Dashboards
+from api.resources.insight_views import InsightViewsResource
 from api.resources.insights import Insight, Insights
 from api.shapes import InsightPresenter
 from api.validation import pydantic_error
@@ -19,6 +20,7 @@ from domain.errors import DomainError
 from store.backend import Backend
 from store.dashboards import DashboardCommands
 from store.insights import InsightCommands
+from store.views import ViewCommands
 
 PREFIXES = ("/api/projects/{project_id}", "/api/environments/{project_id}")
 
@@ -40,14 +42,20 @@ def create_app(backend: Backend) -> falcon.App:
     presenter = InsightPresenter(backend.insights, backend.accounts)
     insight_commands = InsightCommands(backend)
     dashboard_commands = DashboardCommands(backend)
-    insights = Insights(insight_commands, backend.insights, presenter, backend.clock)
-    insight = Insight(insight_commands, backend.insights, presenter, backend.clock)
+    views = backend.insight_views
+    insights = Insights(insight_commands, backend.insights, presenter, views, backend.clock)
+    insight = Insight(insight_commands, backend.insights, presenter, views, backend.clock)
+    insight_views = InsightViewsResource(
+        ViewCommands(backend), views, backend.insights, presenter, backend.clock
+    )
     dashboards = Dashboards(dashboard_commands, backend.dashboards, backend.accounts)
     dashboard = Dashboard(dashboard_commands, backend.dashboards, backend.accounts)
     for prefix in PREFIXES:
         app.add_route(f"{prefix}/insights", insights)
         app.add_route(f"{prefix}/insights/cancel", insights, suffix="cancel")
         app.add_route(f"{prefix}/insights/generate_metadata", insights, suffix="generate_metadata")
+        for action in ("viewed", "my_last_viewed", "trending"):
+            app.add_route(f"{prefix}/insights/{action}", insight_views, suffix=action)
         app.add_route(f"{prefix}/insights/{{insight_id}}", insight)
         app.add_route(f"{prefix}/dashboards", dashboards)
         app.add_route(f"{prefix}/dashboards/{{dashboard_id}}", dashboard)

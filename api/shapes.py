@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from projections.accounts import Accounts
@@ -33,22 +33,40 @@ class InsightPresenter:
         self._reader = reader
         self._accounts = accounts
 
-    def present(self, rows: Sequence[InsightRow], *, basic: bool) -> list[dict[str, Any]]:
-        """Every row's shape, loading tiles and users for the whole page at once."""
+    def present(
+        self,
+        rows: Sequence[InsightRow],
+        *,
+        basic: bool,
+        last_viewed: dict[int, int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every row's shape, loading tiles and users for the whole page at once.
+        `last_viewed` gives each insight's `last_viewed_at` (null without it, as on retrieve)."""
         tiles = self._reader.tiles(row.id for row in rows)
-        user_ids = {row.created_by_id for row in rows} | {row.last_modified_by_id for row in rows}
-        users = self._accounts.users(uid for uid in user_ids if uid is not None)
+        users = self.users(
+            {row.created_by_id for row in rows} | {row.last_modified_by_id for row in rows}
+        )
+        viewed = last_viewed or {}
         return [
-            self._shape(row, tiles[row.id], users, basic=basic)
+            self._shape(row, tiles[row.id], users, basic=basic, last_viewed=viewed.get(row.id))
             for row in rows
         ]
 
     def one(self, row: InsightRow, *, basic: bool = False) -> dict[str, Any]:
         return self.present([row], basic=basic)[0]
 
+    def users(self, user_ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
+        """PostHog's UserBasic of each of these users."""
+        return self._accounts.users(uid for uid in user_ids if uid is not None)
+
     @staticmethod
     def _shape(
-        row: InsightRow, tiles: list[Tile], users: dict[int, dict[str, Any]], *, basic: bool
+        row: InsightRow,
+        tiles: list[Tile],
+        users: dict[int, dict[str, Any]],
+        *,
+        basic: bool,
+        last_viewed: int | None,
     ) -> dict[str, Any]:
         shape: dict[str, Any] = {
             "id": row.id,
@@ -72,7 +90,7 @@ class InsightPresenter:
             "last_modified_at": iso(row.last_modified_at),
             "favorited": row.favorited,
             "user_access_level": ACCESS_LEVEL,
-            "last_viewed_at": iso(row.last_viewed_at),
+            "last_viewed_at": iso(last_viewed),
         }
         if not basic:
             shape.update(

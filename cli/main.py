@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -209,37 +212,85 @@ def projections() -> None:
     """Read models."""
 
 
+def _status(backend: Backend) -> list[dict[str, Any]]:
+    entries = []
+    for projector in backend.projectors:
+        head = projector.head()
+        for name, position in projector.positions().items():
+            entries.append(
+                {
+                    "name": name,
+                    "log": projector.log_name,
+                    "position": position,
+                    "head": head,
+                    "lag": head - position,
+                }
+            )
+    return entries
+
+
 @projections.command("status")
 @_friendly
 def projections_status() -> None:
     """Position, log head and lag of every read model."""
     with _backend() as backend:
-        head = backend.projector.head()
-        positions = backend.projector.positions()
-    _print_json(
-        {
-            "head": head,
-            "projections": [
-                {"name": name, "position": position, "head": head, "lag": head - position}
-                for name, position in positions.items()
-            ],
-        }
+        _print_json({"projections": _status(backend)})
+
+
+@projections.command("run")
+@click.option("--once", is_flag=True, help="Catch up every read model, then exit.")
+@_friendly
+def projections_run(once: bool) -> None:
+    """Keep every read model current until SIGTERM or Ctrl-C (or, --once, catch up and exit)."""
+    from projections.worker import ProjectionWorker
+    from store.notices import event_notices
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    with _backend() as backend, event_notices(backend) as wait_for_events:
+        worker = ProjectionWorker(backend.projectors, wait_for_events)
+        if once:
+            applied = worker.run_once()
+            _print_json({"applied": applied, "projections": _status(backend)})
+            return
+        stop = threading.Event()
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signal_number, lambda *_: stop.set())
+        worker.run(stop)
 
 
 @projections.command("rebuild")
 @click.argument("name", required=False)
 @_friendly
 def projections_rebuild(name: str | None) -> None:
-    """Replay the whole event log into fresh tables (all read models, or NAME)."""
+    """Replay the event logs into fresh tables (every read model, or NAME) while the
+    current ones keep serving; they are switched in when complete."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     with _backend() as backend:
-        names = [name] if name else None
-        known = [p.name for p in backend.projector.projections]
+        known = [p.name for projector in backend.projectors for p in projector.projections]
         if name is not None and name not in known:
             raise click.BadParameter(f"unknown projection {name!r}; known: {', '.join(known)}")
-        applied = backend.projector.rebuild(names)
-        positions = backend.projector.positions()
-    _print_json({"rebuilt": names or known, "events": applied, "positions": positions})
+        rebuilt, applied = [], 0
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),  # stdout carries the one JSON object
+        ) as bar:
+            for projector in backend.projectors:
+                names = [p.name for p in projector.projections if name in (None, p.name)]
+                if not names:
+                    continue
+                task = bar.add_task(f"{', '.join(names)}", total=projector.head() or 1)
+                applied += projector.rebuild(
+                    names, progress=lambda done, head, task=task: bar.update(task, completed=done, total=head)
+                )
+                bar.update(task, completed=bar.tasks[task].total)
+                rebuilt += names
+        _print_json({"rebuilt": rebuilt, "events": applied, "projections": _status(backend)})
 
 
 if __name__ == "__main__":

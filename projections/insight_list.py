@@ -50,7 +50,7 @@ class InsightListProjection(Projection):
     """Keeps `insights`, `insight_tags` and `insight_tiles` from Insight events."""
 
     name = "insight_list"
-    version = 3
+    version = 4
     topics: ClassVar[tuple[str, ...]] = tuple(
         get_topic(cls)
         for cls in (Insight.Created, Insight.Updated, Insight.Deleted, Insight.Restored)
@@ -77,7 +77,7 @@ class InsightListProjection(Projection):
             "query_type TEXT, legacy_type TEXT, search_text TEXT NOT NULL, "
             "created_at BIGINT NOT NULL, created_by_id BIGINT, "
             "last_modified_at BIGINT NOT NULL, last_modified_by_id BIGINT, "
-            "updated_at BIGINT NOT NULL, last_viewed_at BIGINT)",
+            "updated_at BIGINT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS insights_by_modified "
             "ON insights (project_id, deleted, last_modified_at, id)",
             "CREATE INDEX IF NOT EXISTS insights_by_created "

@@ -16,7 +16,7 @@ from store.database import Cursor, Database
 _COLUMNS = (
     "id, project_id, environment_id, short_id, name, derived_name, description, query, "
     "filters, tags, sort_order, favorited, saved, deleted, created_at, created_by_id, "
-    "last_modified_at, last_modified_by_id, updated_at, last_viewed_at"
+    "last_modified_at, last_modified_by_id, updated_at"
 )
 # NOTE: `order` values the API accepts and the columns they sort by. NULL sorts as the
 # lowest value everywhere, so `-last_viewed_at` puts never-viewed insights last.
@@ -25,10 +25,12 @@ ORDER_COLUMNS = {
     "name": "name",
     "created_at": "created_at",
     "last_modified_at": "last_modified_at",
-    "last_viewed_at": "last_viewed_at",
+    # Views are another read model: the latest view of each insight by anyone.
+    "last_viewed_at": "(SELECT lv.last_viewed_at FROM insight_last_views lv "
+    "WHERE lv.insight_id = insights.id)",
     "order": "sort_order",
 }
-NULLABLE_ORDER_COLUMNS = frozenset({"name", "last_viewed_at", "sort_order"})
+NULLABLE_ORDER_COLUMNS = frozenset({"name", ORDER_COLUMNS["last_viewed_at"], "sort_order"})
 _SIX_TYPES = frozenset(INSIGHT_SOURCE_KINDS.values())
 
 
@@ -55,7 +57,6 @@ class InsightRow:
     last_modified_at: int
     last_modified_by_id: int | None
     updated_at: int
-    last_viewed_at: int | None
     search_match_type: str | None = None
 
     @classmethod
@@ -80,7 +81,6 @@ class InsightRow:
             last_modified_at=int(row[16]),
             last_modified_by_id=None if row[17] is None else int(row[17]),
             updated_at=int(row[18]),
-            last_viewed_at=None if row[19] is None else int(row[19]),
             search_match_type=match_type,
         )
 
@@ -159,6 +159,35 @@ class InsightReader:
         self._database = database
         self._postgres = database.dialect == "postgresql"
         self._index = search_index(database.dialect)
+
+    def live_ids(self, project_id: int, insight_ids: Iterable[int]) -> list[int]:
+        """Those of `insight_ids` that are live insights of the project."""
+        ids = sorted({i for i in insight_ids if 0 < i < 2**63})
+        found: list[int] = []
+        with self._database.transaction() as cursor:
+            for start in range(0, len(ids), 1000):
+                chunk = ids[start : start + 1000]
+                found += [
+                    int(row[0])
+                    for row in cursor.execute(
+                        f"SELECT id FROM insights WHERE id IN ({_marks(chunk)}) "
+                        "AND project_id = %s AND deleted = 0",
+                        (*chunk, project_id),
+                    ).fetchall()
+                ]
+        return found
+
+    def get_many(self, project_id: int, insight_ids: Sequence[int]) -> list[InsightRow]:
+        """The project's live insights among `insight_ids`, in the order given."""
+        if not insight_ids:
+            return []
+        rows = self._database.query(
+            f"SELECT {_COLUMNS} FROM insights WHERE id IN ({_marks(insight_ids)}) "
+            "AND project_id = %s AND deleted = 0",
+            (*insight_ids, project_id),
+        )
+        by_id = {int(row[0]): InsightRow.from_row(row) for row in rows}
+        return [by_id[i] for i in insight_ids if i in by_id]
 
     def find(self, project_id: int, key: str, *, include_deleted: bool = False) -> InsightRow | None:
         """The insight addressed by `key`: an id if all digits (then a short_id), else a short_id."""
@@ -296,11 +325,18 @@ class InsightReader:
             ("last_modified_at", "<", query.modified_before),
             ("created_at", ">", query.created_after),
             ("created_at", "<", query.created_before),
-            ("last_viewed_at", ">", query.viewed_after),
-            ("last_viewed_at", "<", query.viewed_before),
         ):
             if value is not None:
                 where.add(f"{column} {operator} %s", value)
+        for operator, value in ((">", query.viewed_after), ("<", query.viewed_before)):
+            # Never-viewed insights have no row, so either bound excludes them.
+            if value is not None:
+                where.add(
+                    "id IN (SELECT insight_id FROM insight_last_views "
+                    f"WHERE project_id = %s AND last_viewed_at {operator} %s)",
+                    query.project_id,
+                    value,
+                )
         for dashboard_id in query.dashboards:
             where.add(
                 "EXISTS (SELECT 1 FROM insight_tiles t JOIN dashboards d ON d.id = t.dashboard_id "

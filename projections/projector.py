@@ -1,4 +1,4 @@
-"""Keeps every projection current by reading the notification log from its tracked position.
+"""Keeps projections current by reading a notification log from their tracked positions.
 
 Works the same on SQLite (which cannot push notifications) and PostgreSQL: the read-model
 rows of a batch and the new positions are committed in one transaction, so each event is
@@ -16,8 +16,11 @@ from projections.projection import Projection
 from store.database import Cursor, Database
 
 BATCH_SIZE = 500
+REBUILD_BATCH_SIZE = 5000
 Recorded = tuple[int, Any]
 """A domain event and its position in the notification log."""
+Progress = Callable[[int, int], None]
+"""Told (position reached, log head) as a rebuild advances."""
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
     "name TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
@@ -34,14 +37,24 @@ class Projector:
     """Runs a fixed set of projections over one application's notification log."""
 
     def __init__(
-        self, event_store: Application[Any], database: Database, projections: Sequence[Projection]
+        self,
+        event_store: Application[Any],
+        database: Database,
+        projections: Sequence[Projection],
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self._events = event_store
         self._database = database
         self.projections = tuple(projections)
+        self._batch_size = batch_size
         self._names = tuple(p.name for p in self.projections)
         self._marks = ", ".join(["%s"] * len(self._names))
         self._topics = tuple(sorted({topic for p in self.projections for topic in p.topics}))
+
+    @property
+    def log_name(self) -> str:
+        """The name of the application whose log this projector follows."""
+        return str(self._events.name)
 
     def install(self) -> list[str]:
         """Create what is missing; rebuild the read models that are new or whose version
@@ -72,6 +85,17 @@ class Projector:
         """The id of the newest notification in the log (0 when it is empty)."""
         return self._events.recorder.max_notification_id() or 0
 
+    def step(self) -> tuple[int, bool]:
+        """Apply one batch of the events not applied yet: (events applied, whether the
+        positions moved at all; False means caught up)."""
+        with self._database.transaction(write=True) as cursor:
+            positions = self._read_positions(cursor, lock=True)
+            low = min(positions.values())
+            head = self.head()
+            if low >= head:
+                return 0, False
+            return self._apply_batch(cursor, positions, low, head), True
+
     def catch_up(self, until: int | None = None, recorded: Sequence[Recorded] = ()) -> int:
         """Apply every event up to `until` (default: the head); returns events applied.
 
@@ -92,35 +116,66 @@ class Projector:
                     return applied + len(missing)
                 applied += self._apply_batch(cursor, positions, low, target)
 
-    def rebuild(self, names: Sequence[str] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> int:
-        """Replay the whole log into fresh tables of the named projections (default: all).
-
-        Runs in one transaction: readers see the old tables until the new ones are complete.
-        """
-        chosen = [p for p in self.projections if names is None or p.name in names]
+    def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
+        """Replay the whole log into fresh tables of the named projections (default: all),
+        built beside the live ones while they keep serving, then switched in at once.
+        Returns the number of events applied."""
         unknown = set(names or ()) - set(self._names)
         if unknown:
             raise ValueError(f"unknown projection {sorted(unknown)[0]!r}")
-        rebuilding = Projector(self._events, self._database, chosen)
+        chosen = [p for p in self.projections if names is None or p.name in names]
+        live = Projector(self._events, self._database, chosen)
+        dialect = self._database.dialect
+        with self._database.shadow() as shadow:
+            builder = Projector(self._events, shadow, chosen, batch_size=REBUILD_BATCH_SIZE)
+            builder.create_fresh()
+            applied = builder.run_to_head(progress)
+            positions = builder.positions()
+            with self._database.transaction(write=True) as cursor:
+                # Live catch-ups wait here. The new tables take over at the position they
+                # reached, and what was written since is applied to them in this same
+                # transaction: nothing is missed, nothing applied twice, no read goes back.
+                live._read_positions(cursor, lock=True)
+                for projection in chosen:
+                    self._database.replace_tables(
+                        cursor, shadow, projection.tables, projection.ddl(dialect)
+                    )
+                    cursor.execute(
+                        "UPDATE projection_tracking SET position = %s, version = %s WHERE name = %s",
+                        (positions[projection.name], projection.version, projection.name),
+                    )
+                head = self.head()
+                while (low := min(positions.values())) < head:
+                    applied += live._apply_batch(cursor, positions, low, head)
+                    positions = live._read_positions(cursor, lock=False)
+        return applied
+
+    def create_fresh(self) -> None:
+        """Create this projector's tables and tracking rows, empty, at position 0."""
+        dialect = self._database.dialect
         with self._database.transaction(write=True) as cursor:
-            rebuilding._read_positions(cursor, lock=True)
-            for projection in chosen:
-                for statement in projection.drop_ddl() + projection.ddl(self._database.dialect):
+            cursor.execute(TRACKING_DDL)
+            for projection in self.projections:
+                for statement in projection.drop_ddl() + projection.ddl(dialect):
                     cursor.execute(statement)
                 cursor.execute(
-                    "UPDATE projection_tracking SET position = 0, version = %s WHERE name = %s",
-                    (projection.version, projection.name),
+                    "DELETE FROM projection_tracking WHERE name = %s", (projection.name,)
                 )
-            head = self.head()
-            positions = dict.fromkeys(rebuilding._names, 0)
-            applied = 0
-            while min(positions.values()) < head:
-                applied += rebuilding._apply_batch(cursor, positions, min(positions.values()), head)
-                positions = rebuilding._read_positions(cursor, lock=False)
-                if progress is not None:
-                    progress(min(positions.values()), head)
-        return applied
+                cursor.execute(
+                    "INSERT INTO projection_tracking (name, position, version) VALUES (%s, 0, %s)",
+                    (projection.name, projection.version),
+                )
+
+    def run_to_head(self, progress: Progress | None = None) -> int:
+        """Apply batches until the head; returns the number of events applied."""
+        applied = 0
+        while True:
+            batch, moved = self.step()
+            if not moved:
+                return applied
+            applied += batch
+            if progress is not None:
+                progress(min(self.positions().values()), self.head())
 
     def _read_positions(self, cursor: Cursor, *, lock: bool) -> dict[str, int]:
         sql = (
@@ -140,9 +195,9 @@ class Projector:
 
     def _apply_batch(self, cursor: Cursor, positions: dict[str, int], low: int, target: int) -> int:
         notifications = self._events.recorder.select_notifications(
-            start=low + 1, limit=BATCH_SIZE, stop=target, topics=self._topics
+            start=low + 1, limit=self._batch_size, stop=target, topics=self._topics
         )
-        reached = notifications[-1].id if len(notifications) == BATCH_SIZE else target
+        reached = notifications[-1].id if len(notifications) == self._batch_size else target
         events = [(n.id, self._events.mapper.to_domain_event(n)) for n in notifications]
         self._apply(cursor, positions, events, reached)
         return len(notifications)

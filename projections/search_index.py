@@ -57,7 +57,7 @@ class PgTrgmIndex(SearchIndex):
 
     def ddl(self) -> list[str]:
         return [
-            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
             "CREATE INDEX IF NOT EXISTS insights_search_trgm "
             "ON insights USING gin (search_text gin_trgm_ops)",
         ]

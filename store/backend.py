@@ -17,11 +17,12 @@ from projections.accounts import Accounts, AccountsProjection
 from projections.dashboards import Dashboards, DashboardsProjection
 from projections.insight_list import InsightListProjection
 from projections.insight_queries import InsightReader
+from projections.insight_views import InsightViews, InsightViewsProjection
 from projections.projection import Projection
 from projections.projector import Projector
 from store.config import ConfigError, DatabaseUrl
 from store.database import Database, connect
-from store.event_store import EventStore
+from store.event_store import EventStore, ViewStore
 from store.sequences import Sequences
 
 T = TypeVar("T")
@@ -43,24 +44,31 @@ class Backend:
 
     url: DatabaseUrl
     events: EventStore
+    views: ViewStore
     database: Database
     sequences: Sequences
     projector: Projector
+    """Keeps the read models of the main log: accounts, dashboards, the insight list."""
+    view_projector: Projector
+    """Keeps the read models of the views log."""
     accounts: Accounts
     dashboards: Dashboards
     insights: InsightReader
+    insight_views: InsightViews
     clock: Clock = utc_now
+
+    @property
+    def projectors(self) -> tuple[Projector, Projector]:
+        return self.projector, self.view_projector
 
     def record(self, *aggregates: Aggregate) -> int:
         """Save the aggregates' new events atomically, then bring every read model up to
         them, so that any read after this returns sees the change. Returns the position."""
-        recordings = self.events.save(*aggregates)
-        if not recordings:
-            return 0
-        position = max(recording.notification.id for recording in recordings)
-        recorded = [(r.notification.id, r.domain_event) for r in recordings]
-        self.projector.catch_up(until=position, recorded=recorded)
-        return position
+        return _record(self.events, self.projector, aggregates)
+
+    def record_views(self, *batches: Aggregate) -> int:
+        """`record` for the views log."""
+        return _record(self.views, self.view_projector, batches)
 
     def retrying(self, command: Callable[[], T]) -> T:
         """Run a load-change-save command, re-running it when another writer got there first."""
@@ -74,8 +82,9 @@ class Backend:
     def check_installed(self) -> None:
         """Raise ConfigError, with the fix, when `insightlog migrate` never ran here."""
         try:
-            self.projector.positions()
-            self.projector.head()
+            for projector in self.projectors:
+                projector.positions()
+                projector.head()
         except Exception as error:  # noqa: BLE001 - sqlite3, psycopg and the library differ
             raise ConfigError(
                 f"the database at {self.url.describe()} has no insightlog tables "
@@ -84,27 +93,46 @@ class Backend:
 
     def close(self) -> None:
         self.events.close()
+        self.views.close()
         self.database.close()
 
 
+def _record(store: EventStore | ViewStore, projector: Projector, aggregates: tuple[Aggregate, ...]) -> int:
+    recordings = store.save(*aggregates)
+    if not recordings:
+        return 0
+    position = max(recording.notification.id for recording in recordings)
+    recorded = [(r.notification.id, r.domain_event) for r in recordings]
+    projector.catch_up(until=position, recorded=recorded)
+    return position
+
+
 def projections(dialect: str) -> list[Projection]:
-    """Every read model, in the order their tables are created."""
+    """Every read model of the main log, in the order their tables are created."""
     return [AccountsProjection(), DashboardsProjection(), InsightListProjection(dialect)]
+
+
+def view_projections() -> list[Projection]:
+    """Every read model of the views log."""
+    return [InsightViewsProjection()]
 
 
 def open_backend(url: DatabaseUrl, *, create_tables: bool = False, clock: Clock = utc_now) -> Backend:
     """Connect to the database at `url`; tables must exist unless `create_tables`."""
     events = EventStore(env=url.eventsourcing_env(create_table=create_tables))
+    views = ViewStore(env=url.eventsourcing_env(create_table=create_tables, views=True))
     database = connect(url)
-    projector = Projector(events, database, projections(database.dialect))
     return Backend(
         url=url,
         events=events,
+        views=views,
         database=database,
         sequences=Sequences(database),
-        projector=projector,
+        projector=Projector(events, database, projections(database.dialect)),
+        view_projector=Projector(views, database, view_projections()),
         accounts=Accounts(database),
         dashboards=Dashboards(database),
         insights=InsightReader(database),
+        insight_views=InsightViews(database),
         clock=clock,
     )

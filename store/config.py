@@ -76,14 +76,20 @@ class DatabaseUrl:
             fields["password"] = self.password
         return " ".join(f"{key}='{_escape(value)}'" for key, value in fields.items())
 
-    def eventsourcing_env(self, *, create_table: bool) -> dict[str, str]:
-        """The `eventsourcing` library's settings for this database."""
+    @property
+    def views_sqlite_path(self) -> str:
+        """The SQLite file of the views log, beside the main one."""
+        path = Path(self.sqlite_path)
+        return str(path.with_name(f"{path.stem}-views{path.suffix}"))
+
+    def eventsourcing_env(self, *, create_table: bool, views: bool = False) -> dict[str, str]:
+        """The `eventsourcing` library's settings for this database (or its views log)."""
         env = {"CREATE_TABLE": "y" if create_table else "n"}
         if self.backend == "sqlite":
             Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.sqlite",
-                SQLITE_DBNAME=self.sqlite_path,
+                SQLITE_DBNAME=self.views_sqlite_path if views else self.sqlite_path,
                 SQLITE_LOCK_TIMEOUT="30",
             )
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,6 +53,18 @@ class Database(ABC):
         """Run one statement on its own (autocommit) and return its first row."""
 
     @abstractmethod
+    def shadow(self) -> Any:
+        """A context manager yielding an empty Database where unqualified table names resolve
+        to tables built beside the live ones (for a rebuild), removed afterwards."""
+
+    @abstractmethod
+    def replace_tables(
+        self, cursor: Cursor, shadow: Database, tables: Sequence[str], ddl: Sequence[str]
+    ) -> None:
+        """Inside a live write transaction: make the shadow's `tables` the live ones.
+        `ddl` creates them (and their indexes) where a copy is needed."""
+
+    @abstractmethod
     def close(self) -> None: ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -90,6 +103,7 @@ class SqliteDatabase(Database):
 
     def __init__(self, path: str) -> None:
         self._path = path
+        self.path = path
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -127,6 +141,34 @@ class SqliteDatabase(Database):
         with self.transaction(write=True) as cursor:
             return cursor.execute(sql, params).fetchone()
 
+    @contextmanager
+    def shadow(self) -> Iterator[Database]:
+        path = Path(self._path)
+        shadow_path = path.with_name(f"{path.stem}-rebuild{path.suffix}")
+        _remove_sqlite_files(shadow_path)
+        shadow = SqliteDatabase(str(shadow_path))
+        connection = self._connection()
+        # NOTE: SQLite attaches only outside a transaction, and a table cannot move between
+        # files: the switch copies the rebuilt rows, in one transaction that writers wait
+        # for and readers (WAL) do not notice.
+        connection.execute("ATTACH DATABASE ? AS rebuild", (str(shadow_path),))
+        try:
+            yield shadow
+        finally:
+            connection.execute("DETACH DATABASE rebuild")
+            shadow.close()
+            _remove_sqlite_files(shadow_path)
+
+    def replace_tables(
+        self, cursor: Cursor, shadow: Database, tables: Sequence[str], ddl: Sequence[str]
+    ) -> None:
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS main.{table}")
+        for statement in ddl:
+            cursor.execute(statement)
+        for table in tables:
+            cursor.execute(f"INSERT INTO main.{table} SELECT * FROM rebuild.{table}")
+
     def close(self) -> None:
         with self._lock:
             for connection in self._connections:
@@ -157,17 +199,22 @@ class PostgresDatabase(Database):
     """A psycopg connection pool; opened lazily so it is never shared across a fork."""
 
     dialect = "postgresql"
+    SHADOW_SCHEMA = "insightlog_rebuild"
 
-    def __init__(self, url: DatabaseUrl, max_size: int = 10) -> None:
+    def __init__(self, url: DatabaseUrl, max_size: int = 10, schema: str = "public") -> None:
+        self._url = url
+        # NOTE: our tables are rebuildable from the event store, which keeps the library's
+        # own (full) durability: commits here need not wait for the disk.
+        options = "-c synchronous_commit=off"
+        if schema != "public":
+            options += f" -c search_path={schema},public"
         self._pool = ConnectionPool(
             url.conninfo,
             min_size=1,
             max_size=max_size,
             open=False,
             name="insightlog",
-            # NOTE: our tables are rebuildable from the event store, which keeps the
-            # library's own (full) durability: commits here need not wait for the disk.
-            kwargs={"autocommit": True, "options": "-c synchronous_commit=off"},
+            kwargs={"autocommit": True, "options": options},
         )
         self._opened = False
         self._lock = threading.Lock()
@@ -191,10 +238,37 @@ class PostgresDatabase(Database):
         with self._pool.connection() as connection:
             return connection.execute(sql, params).fetchone()
 
+    @contextmanager
+    def shadow(self) -> Iterator[Database]:
+        schema = self.SHADOW_SCHEMA
+        with self.transaction(write=True) as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            cursor.execute(f"CREATE SCHEMA {schema}")
+        shadow = PostgresDatabase(self._url, max_size=2, schema=schema)
+        try:
+            yield shadow
+        finally:
+            shadow.close()
+            with self.transaction(write=True) as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    def replace_tables(
+        self, cursor: Cursor, shadow: Database, tables: Sequence[str], ddl: Sequence[str]
+    ) -> None:
+        # Tables move between schemas with their rows and indexes: nothing is copied.
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS public.{table}")
+            cursor.execute(f"ALTER TABLE {self.SHADOW_SCHEMA}.{table} SET SCHEMA public")
+
     def close(self) -> None:
         if self._opened:
             self._pool.close()
             self._opened = False
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def connect(url: DatabaseUrl) -> Database:

@@ -12,6 +12,7 @@ from eventsourcing.persistence import Transcoder
 from domain.dashboard import Dashboard
 from domain.environment import Environment
 from domain.insight import Insight
+from domain.insight_views import ViewBatch
 from domain.organization import Organization
 from domain.personal_api_key import PersonalApiKey
 from domain.project import Project
@@ -29,6 +30,7 @@ AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (
     Dashboard,
     Insight,
 )
+VIEW_AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (ViewBatch,)
 
 
 class EventStore(Application[UUID]):
@@ -43,3 +45,10 @@ class EventStore(Application[UUID]):
         transcoder = EventTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
+
+
+class ViewStore(Application[UUID]):
+    """The log of insight views. Its own events table (its own file on SQLite), so recording
+    views never queues behind the table lock that orders every other write."""
+
+    name = "insightlog_views"

@@ -8,6 +8,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.insight import Insight, InsightNotFoundError
+from domain.insight_views import ViewBatch
 from domain.short_id import short_id_for
 from store.backend import Backend
 from store.dashboards import DashboardCommands
@@ -47,7 +48,19 @@ class InsightCommands:
             self._backend.record(insight)
             return insight_id
 
-        return self._backend.retrying(attempt)
+        insight_id = self._backend.retrying(attempt)
+        if not values.get("deleted"):
+            # Creating an insight is its creator's first view of it.
+            self._backend.record_views(
+                ViewBatch.record(
+                    project_id=project_id,
+                    environment_id=environment_id,
+                    user_id=actor_id,
+                    insight_ids=[insight_id],
+                    at=self._backend.clock(),
+                )
+            )
+        return insight_id
 
     def update(
         self,

@@ -41,6 +41,7 @@ def migrate(url: DatabaseUrl) -> None:
             with backend.database.transaction(write=True) as cursor:
                 for statement in sequence_ddl(backend.database.dialect):
                     cursor.execute(statement)
-            backend.projector.install()
+            for projector in backend.projectors:
+                projector.install()
         finally:
             backend.close()

@@ -25,6 +25,7 @@ from api.shapes import InsightPresenter
 from api.validation import query_params
 from domain.insight_metadata import describe
 from projections.insight_queries import InsightFilter, InsightReader, InsightRow
+from projections.insight_views import InsightViews
 from projections.timestamps import to_micros
 from store.backend import Clock
 from store.insights import InsightCommands
@@ -66,11 +67,13 @@ class _InsightResource:
         commands: InsightCommands,
         reader: InsightReader,
         presenter: InsightPresenter,
+        views: InsightViews,
         clock: Clock,
     ) -> None:
         self._commands = commands
         self._reader = reader
         self._presenter = presenter
+        self._views = views
         self._clock = clock
 
     def _get(self, caller: Caller, key: str, *, include_deleted: bool = False) -> InsightRow:
@@ -89,7 +92,9 @@ class Insights(_InsightResource):
         params = query_params(InsightListParams, req, {"now": self._clock()})
         limit, offset = limit_offset(req)
         count, rows = self._reader.list(_filter(req.context.caller, params, limit, offset))
-        results = self._presenter.present(rows, basic=params.basic)
+        results = self._presenter.present(
+            rows, basic=params.basic, last_viewed=self._views.last_viewed(row.id for row in rows)
+        )
         send(resp, paginated(req, count, limit, offset, results))
 
     @documented(tags=TAGS, query=FormatParam, json=InsightWrite, ok={"HTTP_201": InsightOut}, errors=(400,))

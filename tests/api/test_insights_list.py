@@ -149,12 +149,19 @@ class TestShapes:
 
         assert set(row) == FULL_KEYS
 
-    def test_list_rows_equal_what_retrieve_answers(self, tenant: Tenant) -> None:
+    def test_list_rows_equal_what_retrieve_answers_but_for_the_last_view(
+        self, tenant: Tenant
+    ) -> None:
         created = tenant.create_insight(name="Weekly signups", tags=["growth"])
 
         (row,) = listing(tenant)["results"]
+        retrieved = tenant.get(f"insights/{created['id']}").json
 
-        assert row == tenant.get(f"insights/{created['id']}").json
+        # Reference §5.3: the list shows the latest view by anyone (creating is a view by
+        # the creator); retrieve never annotates it.
+        assert row.pop("last_viewed_at") is not None
+        assert retrieved.pop("last_viewed_at") is None
+        assert row == retrieved
 
     def test_envelope_has_exactly_count_next_previous_results(self, tenant: Tenant) -> None:
         tenant.create_insight(name="Weekly signups")
@@ -477,6 +484,14 @@ class TestUnparseableDates:
         assert result.json == validation_error(parameter, "'next tuesday' is not a valid date.")
 
 
+def never_viewed(tenant: Tenant, name: str) -> dict[str, Any]:
+    """An insight nobody viewed: created deleted (no creator view), then restored."""
+    created = tenant.create_insight(name=name, deleted=True)
+    restored = tenant.patch(f"insights/{created['id']}", json={"deleted": False})
+    assert restored.status_code == 200, restored.text
+    return dict(restored.json)
+
+
 class TestLastViewedFilters:
     @pytest.mark.parametrize(
         ("parameter", "value"),
@@ -490,18 +505,26 @@ class TestLastViewedFilters:
     def test_never_viewed_insights_are_excluded_by_any_last_viewed_bound(
         self, tenant: Tenant, parameter: str, value: str
     ) -> None:
-        tenant.create_insight(name="Unseen")
+        never_viewed(tenant, "Unseen")
 
         body = listing(tenant, **{parameter: value})
 
         assert (body["count"], body["results"]) == (0, [])
 
     def test_last_viewed_at_is_null_for_never_viewed_insights(self, tenant: Tenant) -> None:
-        tenant.create_insight(name="Unseen")
+        never_viewed(tenant, "Unseen")
 
         (row,) = listing(tenant)["results"]
 
         assert row["last_viewed_at"] is None
+
+    def test_creating_an_insight_is_a_view_by_its_creator(self, tenant: Tenant) -> None:
+        tenant.create_insight(name="Seen")
+
+        body = listing(tenant, last_viewed_date_from="-1h")
+
+        assert [row["name"] for row in body["results"]] == ["Seen"]
+        assert body["results"][0]["last_viewed_at"] is not None
 
 
 class TestDashboardsFilter:

@@ -15,7 +15,7 @@ import pytest
 from domain.organization import Organization
 from domain.personal_api_key import hash_key
 from projections.accounts import Principal
-from store.backend import open_backend, projections
+from store.backend import open_backend, projections, view_projections
 from store.config import DatabaseUrl
 from store.dashboards import DashboardCommands
 from store.insights import InsightCommands
@@ -44,7 +44,34 @@ BOOTSTRAP_KEYS = {
     "personal_api_key",
     "project_api_key",
 }
-PROJECTION_NAMES = sorted(projection.name for projection in projections("sqlite"))
+PROJECTION_NAMES = sorted(
+    projection.name for projection in [*projections("sqlite"), *view_projections()]
+)
+LOGS = {name: "insightlog" for name in PROJECTION_NAMES} | {"insight_views": "insightlog_views"}
+
+
+def views_head(url: DatabaseUrl) -> int:
+    """The newest notification id of the views log."""
+    backend = open_backend(url)
+    try:
+        return backend.view_projector.head()
+    finally:
+        backend.close()
+
+
+def expected_status(url: DatabaseUrl, lag: int = 0) -> list[dict[str, Any]]:
+    """Every read model caught up, except a main-log lag of `lag` events."""
+    heads = {"insightlog": log_head(url), "insightlog_views": views_head(url)}
+    return [
+        {
+            "name": name,
+            "log": LOGS[name],
+            "position": heads[LOGS[name]] - (lag if LOGS[name] == "insightlog" else 0),
+            "head": heads[LOGS[name]],
+            "lag": lag if LOGS[name] == "insightlog" else 0,
+        }
+        for name in PROJECTION_NAMES
+    ]
 BASE57_KEY = re.compile(r"phx_[2-9A-HJ-NP-Za-km-z]{40,}")
 
 
@@ -173,7 +200,8 @@ class TestMigrate:
 
         single_json_object(migrated)
         status = cli_json(empty_url, "projections", "status")
-        assert status["head"] == 0
+        assert status["projections"] == expected_status(empty_url)
+        assert all(p["head"] == 0 for p in status["projections"])
         assert [p["name"] for p in status["projections"]] == PROJECTION_NAMES
         assert all(p["lag"] == 0 for p in status["projections"])
 
@@ -205,7 +233,7 @@ class TestMigrate:
         grace = bootstrapped(empty_url, "Grace")
         assert principal(empty_url, grace["personal_api_key"]) is not None
         assert [row[:2] for row in read_models(empty_url)["projection_tracking"]] == [
-            (name, log_head(empty_url)) for name in PROJECTION_NAMES
+            (entry["name"], entry["position"]) for entry in expected_status(empty_url)
         ]
 
 
@@ -463,14 +491,12 @@ class TestKeysRevoke:
 # ---------------------------------------------------------------------------- projections
 
 
-def _record_unprojected_event(url: DatabaseUrl) -> None:
+def _record_unprojected_event(url: DatabaseUrl, name: str = "Babbage & Co") -> None:
     """Append one event to the log without running the projections (as a crash between
     the save and the catch-up would leave it)."""
     backend = open_backend(url)
     try:
-        backend.events.save(
-            Organization.create(name="Babbage & Co", actor_id=None, at=datetime.now(UTC))
-        )
+        backend.events.save(Organization.create(name=name, actor_id=None, at=datetime.now(UTC)))
     finally:
         backend.close()
 
@@ -510,44 +536,35 @@ class TestProjectionsStatus:
     def test_status_shows_position_head_and_lag_of_every_read_model(
         self, url: DatabaseUrl, owner: dict[str, Any]
     ) -> None:
-        head = log_head(url)
-        assert head > 0
+        assert log_head(url) > 0
 
         status = cli_json(url, "projections", "status")
 
-        assert status["head"] == head
-        assert status["projections"] == [
-            {"name": name, "position": head, "head": head, "lag": 0} for name in PROJECTION_NAMES
-        ]
+        assert status["projections"] == expected_status(url)
 
     def test_status_shows_the_lag_of_events_not_yet_projected(
         self, url: DatabaseUrl, owner: dict[str, Any]
     ) -> None:
         _record_unprojected_event(url)
-        head = log_head(url)
 
         status = cli_json(url, "projections", "status")
 
-        assert status["head"] == head
-        assert status["projections"] == [
-            {"name": name, "position": head - 1, "head": head, "lag": 1}
-            for name in PROJECTION_NAMES
-        ]
+        assert status["projections"] == expected_status(url, lag=1)
 
 
 class TestProjectionsRun:
     def test_run_brings_every_read_model_up_to_the_head(
         self, url: DatabaseUrl, owner: dict[str, Any]
     ) -> None:
-        _record_unprojected_event(url)
+        _record_unprojected_event(url, "Lovelace Ltd")
 
-        completed = cli(url, "projections", "run")
+        completed = cli(url, "projections", "run", "--once")
 
         assert completed.returncode == 0, completed.stderr
         status = cli_json(url, "projections", "status")
         assert [p["lag"] for p in status["projections"]] == [0] * len(PROJECTION_NAMES)
         assert query(
-            url, "SELECT COUNT(*) FROM organizations WHERE name = %s", ("Babbage & Co",)
+            url, "SELECT COUNT(*) FROM organizations WHERE name = %s", ("Lovelace Ltd",)
         ) == [(1,)]
 
 

@@ -1,0 +1,35 @@
+"""Waking the projection worker when events are written: PostgreSQL's LISTEN on the channels
+the event store NOTIFYs, or a short poll on SQLite (which cannot notify)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+
+from store.backend import Backend
+
+SQLITE_POLL_SECONDS = 0.2
+
+
+@contextmanager
+def event_notices(backend: Backend) -> Iterator[Callable[[float], None]]:
+    """A `wait(timeout)` that returns when events may have been written, or at the timeout."""
+    if backend.url.backend == "sqlite":
+        yield lambda timeout: time.sleep(min(timeout, SQLITE_POLL_SECONDS))
+        return
+    channels: Sequence[str] = [
+        store.recorder.channel_name for store in (backend.events, backend.views)  # type: ignore[attr-defined]
+    ]
+    with psycopg.connect(backend.url.conninfo, autocommit=True) as connection:
+        for channel in channels:
+            connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+
+        def wait(timeout: float) -> None:
+            for _ in connection.notifies(timeout=timeout, stop_after=1):
+                pass
+
+        yield wait
