@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Serve on http://127.0.0.1:8000 with the embedded SQLite store; the first start creates a
-# demo account whose key and project id land in var/demo.env.
+# Serve on http://127.0.0.1:8000 with the embedded SQLite store, with the projection worker
+# beside the web server; the first start creates a demo account whose key and project id
+# land in var/demo.env.
 run: install
 	@mkdir -p var
 	$(BIN)/insightlog migrate
@@ -22,7 +23,9 @@ run: install
 		--first-name Demo --organization "Demo Organization" --project "Demo Project" \
 		--env-file var/demo.env > var/demo.json
 	@echo "Demo credentials: run '. var/demo.env' to get \$$KEY and \$$PROJECT"
-	$(BIN)/insightlog serve --host 127.0.0.1 --port 8000 --workers 2
+	@$(BIN)/insightlog projections run & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(BIN)/insightlog serve --host 127.0.0.1 --port 8000 --workers 2
 
 test: install
 	$(BIN)/pytest

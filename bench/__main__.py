@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import commands, http, list_latency
+from bench import commands, http, list_latency, trending, views
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -36,6 +36,34 @@ def _markdown(results: dict[str, Any]) -> str:
             f"**HTTP** (`insightlog serve --workers {http.WORKERS}` vs a bare Falcon endpoint returning "
             "a same-sized JSON document, both under gunicorn gthread; target ratio ≥ 0.4 for retrieve):",
             _table(results["http"], ["backend", "request", "bytes", "insightlog_rps", "bare_falcon_rps", "ratio"]),
+            "**Views beside writes** (`POST /viewed` with 10 ids per request, two clients, while one "
+            "client creates insights, under `insightlog serve --workers 2`; target: creates/s beside "
+            "views ≥ 0.8 × alone):",
+            _table(
+                results["views"],
+                [
+                    "backend",
+                    "views_per_second",
+                    "creates_alone_per_second",
+                    "creates_beside_views_per_second",
+                    "ratio",
+                ],
+            ),
+            "**Trending and rebuilds** (10,000 insights, 1,000,000 view events; trending through the "
+            "WSGI app, target p99 ≤ 30 ms; rebuilding every read model vs reading and decoding both "
+            "logs, target ratio ≥ 0.3 and ≥ 20,000 events/s on SQLite):",
+            _table(
+                results["trending"],
+                [
+                    "backend",
+                    "view_events",
+                    "trending_p50_ms",
+                    "trending_p99_ms",
+                    "rebuild_events_per_second",
+                    "raw_read_events_per_second",
+                    "rebuild_ratio",
+                ],
+            ),
         ]
     )
 
@@ -54,6 +82,8 @@ def main() -> None:
         "commands": [],
         "lists": [],
         "http": [],
+        "views": [],
+        "trending": [],
     }
     for backend in backends:
         print(f"[{backend}] command throughput", flush=True)
@@ -62,6 +92,12 @@ def main() -> None:
         results["lists"] += list_latency.run(backend, sizes, repeat=50 if options.quick else 200)
         print(f"[{backend}] HTTP throughput", flush=True)
         results["http"] += http.run(backend, seconds=3 if options.quick else 8)
+        print(f"[{backend}] views beside writes", flush=True)
+        results["views"].append(views.run(backend, seconds=3 if options.quick else 8))
+        print(f"[{backend}] trending and rebuilds", flush=True)
+        results["trending"].append(
+            trending.run(backend, views=100_000 if options.quick else 1_000_000, repeat=50 if options.quick else 200)
+        )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=1))
     markdown = _markdown(results)

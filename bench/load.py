@@ -3,33 +3,50 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 
-def _hammer(url: str, headers: dict[str, str], deadline: float, counts: list[int], slot: int) -> None:
-    parts = urlsplit(url)
+@dataclass(frozen=True)
+class Load:
+    """Requests to repeat: a method, a URL, headers, and bodies used in turn."""
+
+    url: str
+    headers: dict[str, str]
+    method: str = "GET"
+    bodies: Sequence[bytes] = field(default=(b"",))
+    expect: int = 200
+
+
+def _hammer(load: Load, deadline: float, counts: list[int], slot: int) -> None:
+    parts = urlsplit(load.url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
+    headers = {**load.headers, "Content-Type": "application/json"}
     done = 0
-    while time.monotonic() < deadline:
-        connection.request("GET", target, headers=headers)
+    for body in itertools.cycle(load.bodies[slot:] or load.bodies):
+        if time.monotonic() >= deadline:
+            break
+        connection.request(load.method, target, body=body or None, headers=headers)
         response = connection.getresponse()
         response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{url} answered {response.status}")
+        if response.status != load.expect:
+            raise RuntimeError(f"{load.method} {load.url} answered {response.status}")
         done += 1
     connection.close()
     counts[slot] = done
 
 
-def _process(url: str, headers: dict[str, str], seconds: float, threads: int, queue: "multiprocessing.Queue[int]") -> None:
+def _process(load: Load, seconds: float, threads: int, queue: multiprocessing.Queue[int]) -> None:
     deadline = time.monotonic() + seconds
     counts = [0] * threads
     workers = [
-        threading.Thread(target=_hammer, args=(url, headers, deadline, counts, slot))
+        threading.Thread(target=_hammer, args=(load, deadline, counts, slot))
         for slot in range(threads)
     ]
     for worker in workers:
@@ -39,18 +56,27 @@ def _process(url: str, headers: dict[str, str], seconds: float, threads: int, qu
     queue.put(sum(counts))
 
 
-def requests_per_second(
-    url: str, headers: dict[str, str], seconds: float = 10.0, processes: int = 2, threads: int = 4
-) -> float:
-    """Completed 200 responses per second with processes × threads keep-alive clients."""
+def start(load: Load, seconds: float, processes: int = 2, threads: int = 4) -> Callable[[], float]:
+    """Start the load in the background; the returned call waits and gives requests/s."""
     queue: multiprocessing.Queue[int] = multiprocessing.Queue()
     clients = [
-        multiprocessing.Process(target=_process, args=(url, headers, seconds, threads, queue))
+        multiprocessing.Process(target=_process, args=(load, seconds, threads, queue))
         for _ in range(processes)
     ]
     for client in clients:
         client.start()
-    total = sum(queue.get() for _ in clients)
-    for client in clients:
-        client.join()
-    return total / seconds
+
+    def finish() -> float:
+        total = sum(queue.get() for _ in clients)
+        for client in clients:
+            client.join()
+        return total / seconds
+
+    return finish
+
+
+def requests_per_second(
+    url: str, headers: dict[str, str], seconds: float = 10.0, processes: int = 2, threads: int = 4
+) -> float:
+    """Completed 200 responses per second with processes × threads keep-alive GET clients."""
+    return start(Load(url, headers), seconds, processes, threads)()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from store.database import Cursor
@@ -26,6 +27,11 @@ class Projection(ABC):
     @abstractmethod
     def process(self, cursor: Cursor, event: Any) -> None:
         """Apply one domain event to the tables."""
+
+    def process_batch(self, cursor: Cursor, events: Sequence[Any]) -> None:
+        """Apply events in order; read models that can write a batch at once override it."""
+        for event in events:
+            self.process(cursor, event)
 
     @property
     def model_tables(self) -> tuple[str, ...]:

@@ -206,10 +206,10 @@ class Projector:
         self, cursor: Cursor, positions: dict[str, int], events: Sequence[Recorded], reached: int
     ) -> None:
         """Apply events each projection has not seen yet and move every position to `reached`."""
-        for position, event in events:
-            for projection in self.projections:
-                if positions[projection.name] < position:
-                    projection.process(cursor, event)
+        for projection in self.projections:
+            unseen = [event for position, event in events if positions[projection.name] < position]
+            if unseen:
+                projection.process_batch(cursor, unseen)
         cursor.execute(
             f"UPDATE projection_tracking SET position = %s WHERE name IN ({self._marks}) "
             "AND position < %s",
