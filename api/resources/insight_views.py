@@ -26,8 +26,10 @@ from store.views import ViewCommands
 
 TAGS = ["insights"]
 _DAY_MICROS = 86_400 * 1_000_000
-# Database integers are 64-bit: a window reaching further back is the same as all time.
-_EARLIEST = -(2**62)
+# Database integers are 64-bit: a window reaching further is the same as all (or no) time,
+# and an offset further than this is past any end.
+_EARLIEST, _LATEST = -(2**62), 2**62
+_MAX_OFFSET = 10**12
 
 
 class InsightViewsResource:
@@ -78,13 +80,13 @@ class InsightViewsResource:
         """The project's insights with the most distinct viewers lately."""
         params = query_params(TrendingParams, req)
         caller: Caller = req.context.caller
-        since = max(_EARLIEST, to_micros(self._clock()) - params.days * _DAY_MICROS)
+        since = min(_LATEST, max(_EARLIEST, to_micros(self._clock()) - params.days * _DAY_MICROS))
         trending = self._views.trending(
             caller.project_id,
             caller.environment_id,
             since,
             min(params.limit, MAX_TRENDING_LIMIT),
-            params.offset,
+            min(params.offset, _MAX_OFFSET),
         )
         entries = {entry.insight_id: entry for entry in trending}
         rows = self._reader.get_many(caller.project_id, list(entries))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo
+
+from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from domain.dates import parse_date
@@ -40,6 +41,24 @@ class FormatParam(BaseModel):
     """The `format` parameter every endpoint accepts."""
 
     format: Literal["json", "csv"] | None = None
+
+
+def _integer(value: Any) -> Any:
+    """DRF's IntegerField: numbers and numeric strings, never booleans or "7.0"."""
+    if isinstance(value, bool) or (isinstance(value, str) and not _is_integer_text(value)):
+        raise PydanticCustomError("invalid_input", "A valid integer is required.")
+    return value
+
+
+def _is_integer_text(text: str) -> bool:
+    digits = text.strip().removeprefix("-").removeprefix("+")
+    return digits.isascii() and digits.isdigit()
+
+
+Integer = Annotated[int, BeforeValidator(_integer)]
+"""An integer in a body or query string."""
+BigInt = Annotated[int, BeforeValidator(_integer), Field(ge=-(2**63), le=2**63 - 1)]
+"""An integer that fits a database's 64-bit column."""
 
 
 def truthy(value: Any) -> bool:

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import UserBasicOut
+from api.schemas.common import BigInt, Integer, UserBasicOut
 from api.schemas.insights import InsightBasicOut
 from domain.insight_views import MAX_INSIGHT_IDS
 
-BigInt = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 MAX_TRENDING_LIMIT = 100
 
 
@@ -27,9 +26,9 @@ class TrendingParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    days: int = Field(7, description="Count viewers of the last N days (negative: none).")
-    limit: int = Field(10, ge=0, description=f"At most {MAX_TRENDING_LIMIT}.")
-    offset: int = Field(0, ge=0)
+    days: Integer = Field(7, description="Count viewers of the last N days (negative: none).")
+    limit: Annotated[Integer, Field(ge=0)] = Field(10, description=f"At most {MAX_TRENDING_LIMIT}.")
+    offset: Annotated[Integer, Field(ge=0)] = 0
 
 
 class TrendingInsightOut(InsightBasicOut):

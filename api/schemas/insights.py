@@ -16,12 +16,18 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from api.schemas.common import UserBasicOut, not_null, parse_date_param, truthy
+from api.schemas.common import (
+    BigInt,
+    Integer,
+    UserBasicOut,
+    not_null,
+    parse_date_param,
+    truthy,
+)
 from domain.insight import INT32_MAX, INT32_MIN, MAX_TAG_LENGTH, MAX_TEXT_LENGTH
 from projections.insight_queries import ORDER_COLUMNS
 
 Text = Annotated[str | None, Field(max_length=MAX_TEXT_LENGTH)]
-BigInt = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 MAX_SEARCH_LENGTH = 200
 ORDER_VALUES = tuple(sorted({*ORDER_COLUMNS, *(f"-{name}" for name in ORDER_COLUMNS)}))
 
@@ -38,7 +44,7 @@ class InsightWrite(BaseModel):
         None, description="A query node: a JSON object whose `kind` is a known node kind."
     )
     filters: dict[str, Any] | None = Field(None, description="Legacy filter definition.")
-    order: Annotated[int | None, Field(ge=INT32_MIN, le=INT32_MAX)] = None
+    order: Annotated[Integer | None, Field(ge=INT32_MIN, le=INT32_MAX)] = None
     deleted: bool | None = Field(None, description="Soft delete (true) or restore (false).")
     dashboards: list[BigInt] | None = Field(None, description="Ids of the project's dashboards.")
     tags: list[Annotated[str, Field(max_length=MAX_TAG_LENGTH)]] | None = None
