@@ -39,6 +39,3 @@ class Projection(ABC):
         them may differ between an incremental build and a rebuild."""
         return self.tables
 
-    def drop_ddl(self) -> list[str]:
-        """Statements that remove its tables, for a rebuild."""
-        return [f"DROP TABLE IF EXISTS {table}" for table in self.tables]

@@ -151,16 +151,15 @@ class Projector:
         return applied
 
     def create_fresh(self) -> None:
-        """Create this projector's tables and tracking rows, empty, at position 0."""
+        """Create this projector's tables and tracking rows at position 0, in an empty
+        database (a rebuild's shadow: nothing is dropped, which on PostgreSQL would reach
+        through the search path to the live tables)."""
         dialect = self._database.dialect
         with self._database.transaction(write=True) as cursor:
             cursor.execute(TRACKING_DDL)
             for projection in self.projections:
-                for statement in projection.drop_ddl() + projection.ddl(dialect):
+                for statement in projection.ddl(dialect):
                     cursor.execute(statement)
-                cursor.execute(
-                    "DELETE FROM projection_tracking WHERE name = %s", (projection.name,)
-                )
                 cursor.execute(
                     "INSERT INTO projection_tracking (name, position, version) VALUES (%s, 0, %s)",
                     (projection.name, projection.version),
