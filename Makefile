@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_EMAIL := demo@insightlog.dev
 
-.PHONY: install run test bench clean
+.PHONY: install run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ run: install
 		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 		$(BIN)/insightlog serve --host 127.0.0.1 --port 8000 --workers 2
 
-test: install
+test: install lint
 	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install
 	$(BIN)/python -m bench

@@ -12,6 +12,7 @@ from api.formats import ResponseFormat
 from api.openapi import Schema, spec
 from api.request_body import RequestBody
 from api.resources.dashboards import Dashboard, Dashboards
+from api.resources.insight_activity import InsightActivity
 from api.resources.insight_views import InsightViewsResource
 from api.resources.insights import Insight, Insights
 from api.shapes import InsightPresenter
@@ -19,6 +20,7 @@ from api.validation import pydantic_error
 from domain.errors import DomainError
 from store.backend import Backend
 from store.dashboards import DashboardCommands
+from store.insight_history import InsightHistoryService
 from store.insights import InsightCommands
 from store.views import ViewCommands
 
@@ -43,8 +45,18 @@ def create_app(backend: Backend) -> falcon.App:
     insight_commands = InsightCommands(backend)
     dashboard_commands = DashboardCommands(backend)
     views = backend.insight_views
+    history = InsightHistoryService(backend)
     insights = Insights(insight_commands, backend.insights, presenter, views, backend.clock)
-    insight = Insight(insight_commands, backend.insights, presenter, views, backend.clock)
+    insight = Insight(
+        insight_commands,
+        backend.insights,
+        presenter,
+        views,
+        backend.clock,
+        backend.insight_history,
+        history,
+    )
+    activity = InsightActivity(backend.insight_history, history, backend.insights, presenter)
     insight_views = InsightViewsResource(
         ViewCommands(backend), views, backend.insights, presenter, backend.clock
     )
@@ -56,6 +68,9 @@ def create_app(backend: Backend) -> falcon.App:
         app.add_route(f"{prefix}/insights/generate_metadata", insights, suffix="generate_metadata")
         for action in ("viewed", "my_last_viewed", "trending"):
             app.add_route(f"{prefix}/insights/{action}", insight_views, suffix=action)
+        app.add_route(f"{prefix}/insights/activity", activity, suffix="all")
+        app.add_route(f"{prefix}/insights/{{insight_id}}/activity", activity, suffix="activity")
+        app.add_route(f"{prefix}/insights/{{insight_id}}/revert", activity, suffix="revert")
         app.add_route(f"{prefix}/insights/{{insight_id}}", insight)
         app.add_route(f"{prefix}/dashboards", dashboards)
         app.add_route(f"{prefix}/dashboards/{{dashboard_id}}", dashboard)

@@ -96,7 +96,9 @@ def _environment(req: falcon.Request, params: dict[str, Any], user_id: int) -> E
 def requires(scope: str) -> Hook:
     """A falcon `before` hook: the caller must hold `scope` and belong to the URL's project."""
 
-    def check(req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]) -> None:
+    def check(
+        req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]
+    ) -> None:
         principal: Principal | None = req.context.principal
         if req.context.credential_source is None:
             raise _unauthenticated(

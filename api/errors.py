@@ -15,8 +15,16 @@ log = logging.getLogger("insightlog.api")
 # falcon's own errors (routing, methods, parameters) in PostHog's words.
 _FALCON_ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("validation_error", "invalid_input", "Invalid input."),
-    401: ("authentication_error", "not_authenticated", "Authentication credentials were not provided."),
-    403: ("authentication_error", "permission_denied", "You do not have permission to perform this action."),
+    401: (
+        "authentication_error",
+        "not_authenticated",
+        "Authentication credentials were not provided.",
+    ),
+    403: (
+        "authentication_error",
+        "permission_denied",
+        "You do not have permission to perform this action.",
+    ),
     404: ("invalid_request", "not_found", "Not found."),
     405: ("invalid_request", "method_not_allowed", "Method not allowed."),
     406: ("invalid_request", "not_acceptable", "Could not satisfy the request Accept header."),
@@ -85,7 +93,9 @@ def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HT
     resp.data = orjson.dumps(envelope)
 
 
-def domain_error(req: falcon.Request, resp: falcon.Response, error: DomainError, params: Any) -> None:
+def domain_error(
+    req: falcon.Request, resp: falcon.Response, error: DomainError, params: Any
+) -> None:
     if isinstance(error, NotFoundError):
         raise not_found(error.detail)
     if isinstance(error, InvalidInputError):
@@ -95,6 +105,8 @@ def domain_error(req: falcon.Request, resp: falcon.Response, error: DomainError,
     raise bad_request(error.detail)
 
 
-def unexpected_error(req: falcon.Request, resp: falcon.Response, error: Exception, params: Any) -> None:
+def unexpected_error(
+    req: falcon.Request, resp: falcon.Response, error: Exception, params: Any
+) -> None:
     log.exception("unhandled error on %s %s", req.method, req.path)
     raise ApiError(500, "server_error", "error", "A server error occurred.")

@@ -23,7 +23,10 @@ class RequestBody:
             return
         if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
             raise _too_large()
-        if req.content_length is None and "chunked" in (req.get_header("Transfer-Encoding") or "").lower():
+        if (
+            req.content_length is None
+            and "chunked" in (req.get_header("Transfer-Encoding") or "").lower()
+        ):
             # NOTE: falcon's bounded stream is empty without a Content-Length; the server's
             # own stream decodes the chunks and ends where the body does.
             data = req.stream.read(MAX_BODY_BYTES + 1)
@@ -35,7 +38,9 @@ class RequestBody:
 
 
 def _too_large() -> ApiError:
-    return ApiError(413, "invalid_request", "request_too_large", "Request body is larger than 1 MiB.")
+    return ApiError(
+        413, "invalid_request", "request_too_large", "Request body is larger than 1 MiB."
+    )
 
 
 def parse_json(req: falcon.Request) -> Any:

@@ -6,9 +6,11 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from domain.insight import Insight
 from projections.accounts import Accounts
 from projections.dashboards import DashboardRow
 from projections.insight_queries import InsightReader, InsightRow, Tile
+from projections.timestamps import to_micros
 
 # NOTE: PostHog's access-control constants: 21 = everyone in the project can edit,
 # 37 = the caller can edit. Every member is an editor here.
@@ -22,7 +24,8 @@ def iso(micros: int | None) -> str | None:
     if micros is None:
         return None
     seconds, fraction = divmod(micros, 1_000_000)
-    text = "%04d-%02d-%02dT%02d:%02d:%02d" % time.gmtime(seconds)[:6]
+    year, month, day, hour, minute, second = time.gmtime(seconds)[:6]
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
     return f"{text}.{fraction:06d}Z" if fraction else f"{text}Z"
 
 
@@ -55,6 +58,13 @@ class InsightPresenter:
     def one(self, row: InsightRow, *, basic: bool = False) -> dict[str, Any]:
         return self.present([row], basic=basic)[0]
 
+    def historical(self, insight: Insight, *, basic: bool = False) -> dict[str, Any]:
+        """An insight as it was at some version: its links then, not the live ones."""
+        row = _historical_row(insight)
+        tiles = [Tile(insight.tiles[str(d)], d) for d in insight.dashboard_ids]
+        users = self.users([row.created_by_id, row.last_modified_by_id])
+        return self._shape(row, tiles, users, basic=basic, last_viewed=None)
+
     def users(self, user_ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
         """PostHog's UserBasic of each of these users."""
         return self._accounts.users(uid for uid in user_ids if uid is not None)
@@ -77,7 +87,8 @@ class InsightPresenter:
             "query": row.query,
             "dashboards": [tile.dashboard_id for tile in tiles],
             "dashboard_tiles": [
-                {"id": tile.id, "dashboard_id": tile.dashboard_id, "deleted": None} for tile in tiles
+                {"id": tile.id, "dashboard_id": tile.dashboard_id, "deleted": None}
+                for tile in tiles
             ],
             "description": row.description,
             "last_refresh": None,
@@ -142,3 +153,29 @@ def dashboard_shape(row: DashboardRow, users: dict[int, dict[str, Any]]) -> dict
         "effective_privilege_level": PRIVILEGE_CAN_EDIT,
         "user_access_level": ACCESS_LEVEL,
     }
+
+
+def _historical_row(insight: Insight) -> InsightRow:
+    """An insight aggregate (at some version) as a read-model row."""
+    values = insight.values
+    return InsightRow(
+        id=insight.insight_id,
+        project_id=insight.project_id,
+        environment_id=insight.environment_id,
+        short_id=insight.short_id,
+        name=values["name"],
+        derived_name=values["derived_name"],
+        description=values["description"],
+        query=values["query"],
+        filters=values["filters"],
+        tags=values["tags"],
+        order=values["order"],
+        favorited=values["favorited"],
+        saved=values["saved"],
+        deleted=values["deleted"],
+        created_at=to_micros(insight.created_on),
+        created_by_id=insight.created_by,
+        last_modified_at=to_micros(insight.last_modified_at),
+        last_modified_by_id=insight.last_modified_by,
+        updated_at=to_micros(insight.modified_on),
+    )

@@ -43,15 +43,24 @@ def _translate(error: ErrorDetails) -> tuple[str, str]:
     if kind == "list_type":
         return "not_a_list", f'Expected a list of items but got type "{_type_name(value)}".'
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "invalid_input", f'Expected a dictionary of items but got type "{_type_name(value)}".'
+        return (
+            "invalid_input",
+            f'Expected a dictionary of items but got type "{_type_name(value)}".',
+        )
     if kind == "json_invalid":
         return "invalid_input", "Value must be valid JSON."
     if kind == "literal_error":
         return "invalid_choice", f'"{value}" is not a valid choice.'
     if kind in ("greater_than_equal", "greater_than"):
-        return "min_value", f"Ensure this value is greater than or equal to {ctx.get('ge', ctx.get('gt'))}."
+        return (
+            "min_value",
+            f"Ensure this value is greater than or equal to {ctx.get('ge', ctx.get('gt'))}.",
+        )
     if kind in ("less_than_equal", "less_than"):
-        return "max_value", f"Ensure this value is less than or equal to {ctx.get('le', ctx.get('lt'))}."
+        return (
+            "max_value",
+            f"Ensure this value is less than or equal to {ctx.get('le', ctx.get('lt'))}.",
+        )
     if kind == "value_error":
         return "invalid_input", str(ctx.get("error", error["msg"]))
     # Our own PydanticCustomError types are DRF codes already.
@@ -67,14 +76,18 @@ def first_error(error: ValidationError, *, nested: bool = True) -> ApiError:
     return bad_request(detail, attr or None, code)
 
 
-def pydantic_error(req: falcon.Request, resp: falcon.Response, error: ValidationError, params: Any) -> None:
+def pydantic_error(
+    req: falcon.Request, resp: falcon.Response, error: ValidationError, params: Any
+) -> None:
     """falcon error handler for validation errors that escape a resource."""
     raise first_error(error)
 
 
 def query_params(model: type[M], req: falcon.Request, context: dict[str, Any] | None = None) -> M:
     """Validate the query string against `model`; the last value of a repeated key wins."""
-    raw = {key: value[-1] if isinstance(value, list) else value for key, value in req.params.items()}
+    raw = {
+        key: value[-1] if isinstance(value, list) else value for key, value in req.params.items()
+    }
     for key, value in raw.items():
         # NOTE: `search` drops NULs as PostHog does; elsewhere no stored value can hold one.
         if key != "search" and "\x00" in value:

@@ -27,18 +27,34 @@ def _markdown(results: dict[str, Any]) -> str:
     return "\n\n".join(
         [
             f"Measured {results['when']} on {results['machine']} (`make bench`).",
-            "**Command throughput** (creating insights in-process, read models caught up before "
-            "returning, vs a raw `eventsourcing` save of a one-event aggregate; target ratio ≥ 0.5):",
-            _table(results["commands"], ["backend", "creates_per_second", "raw_saves_per_second", "ratio"]),
-            "**List latency** (in-process WSGI requests, one project; target p99 ≤ 25 ms and flat "
-            "from 1,000 to 100,000 insights):",
-            _table(results["lists"], ["backend", "insights", "request", "matches", "p50_ms", "p99_ms"]),
-            f"**HTTP** (`insightlog serve --workers {http.WORKERS}` vs a bare Falcon endpoint returning "
-            "a same-sized JSON document, both under gunicorn gthread; target ratio ≥ 0.4 for retrieve):",
-            _table(results["http"], ["backend", "request", "bytes", "insightlog_rps", "bare_falcon_rps", "ratio"]),
-            "**Views beside writes** (`POST /viewed` with 10 ids per request, two clients, while one "
-            "client creates insights, under `insightlog serve --workers 2`; target: creates/s beside "
-            "views ≥ 0.8 × alone):",
+            (
+                "**Command throughput** (creating insights in-process, read models caught up before "
+                "returning, vs a raw `eventsourcing` save of a one-event aggregate; target ratio ≥ 0.5):"
+            ),
+            _table(
+                results["commands"],
+                ["backend", "creates_per_second", "raw_saves_per_second", "ratio"],
+            ),
+            (
+                "**List latency** (in-process WSGI requests, one project; target p99 ≤ 25 ms and flat "
+                "from 1,000 to 100,000 insights):"
+            ),
+            _table(
+                results["lists"], ["backend", "insights", "request", "matches", "p50_ms", "p99_ms"]
+            ),
+            (
+                f"**HTTP** (`insightlog serve --workers {http.WORKERS}` vs a bare Falcon endpoint returning "
+                "a same-sized JSON document, both under gunicorn gthread; target ratio ≥ 0.4 for retrieve):"
+            ),
+            _table(
+                results["http"],
+                ["backend", "request", "bytes", "insightlog_rps", "bare_falcon_rps", "ratio"],
+            ),
+            (
+                "**Views beside writes** (`POST /viewed` with 10 ids per request, two clients, while one "
+                "client creates insights, under `insightlog serve --workers 2`; target: creates/s beside "
+                "views ≥ 0.8 × alone):"
+            ),
             _table(
                 results["views"],
                 [
@@ -49,9 +65,11 @@ def _markdown(results: dict[str, Any]) -> str:
                     "ratio",
                 ],
             ),
-            "**Trending and rebuilds** (10,000 insights, 1,000,000 view events; trending through the "
-            "WSGI app, target p99 ≤ 30 ms; rebuilding every read model vs reading and decoding both "
-            "logs, target ratio ≥ 0.3 and ≥ 20,000 events/s on SQLite):",
+            (
+                "**Trending and rebuilds** (10,000 insights, 1,000,000 view events; trending through the "
+                "WSGI app, target p99 ≤ 30 ms; rebuilding every read model vs reading and decoding both "
+                "logs, target ratio ≥ 0.3 and ≥ 20,000 events/s on SQLite):"
+            ),
             _table(
                 results["trending"],
                 [
@@ -96,7 +114,11 @@ def main() -> None:
         results["views"].append(views.run(backend, seconds=3 if options.quick else 8))
         print(f"[{backend}] trending and rebuilds", flush=True)
         results["trending"].append(
-            trending.run(backend, views=100_000 if options.quick else 1_000_000, repeat=50 if options.quick else 200)
+            trending.run(
+                backend,
+                views=100_000 if options.quick else 1_000_000,
+                repeat=50 if options.quick else 200,
+            )
         )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=1))

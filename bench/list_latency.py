@@ -29,7 +29,9 @@ def _requests() -> dict[str, dict[str, str]]:
     }
 
 
-def run(backend_kind: str, sizes: tuple[int, ...] = (1_000, 100_000), repeat: int = 200) -> list[dict[str, Any]]:
+def run(
+    backend_kind: str, sizes: tuple[int, ...] = (1_000, 100_000), repeat: int = 200
+) -> list[dict[str, Any]]:
     """Latency percentiles per request kind and insight count."""
     results = []
     with scratch_database(backend_kind) as url:
@@ -61,7 +63,9 @@ def run(backend_kind: str, sizes: tuple[int, ...] = (1_000, 100_000), repeat: in
                     answer = client.simulate_get(path, headers=headers, params=params)
                     assert answer.status_code == 200, answer.text
                     samples = timed_ms(
-                        lambda params=params: client.simulate_get(path, headers=headers, params=params),
+                        lambda params=params: client.simulate_get(
+                            path, headers=headers, params=params
+                        ),
                         repeat,
                     )
                     results.append(

@@ -11,21 +11,99 @@ from domain.insight import Insight
 from domain.short_id import short_id_for
 from store.backend import Backend
 
-WORDS = (
-    "signups pageviews revenue retention churn activation onboarding checkout funnel "
-    "mobile web ios android weekly daily monthly active users trial conversion pricing "
-    "dashboard referral campaign email search invite team billing upgrade feature flag "
-    "experiment cohort session duration bounce landing blog docs api errors latency"
-).split()
+WORDS = [
+    "signups",
+    "pageviews",
+    "revenue",
+    "retention",
+    "churn",
+    "activation",
+    "onboarding",
+    "checkout",
+    "funnel",
+    "mobile",
+    "web",
+    "ios",
+    "android",
+    "weekly",
+    "daily",
+    "monthly",
+    "active",
+    "users",
+    "trial",
+    "conversion",
+    "pricing",
+    "dashboard",
+    "referral",
+    "campaign",
+    "email",
+    "search",
+    "invite",
+    "team",
+    "billing",
+    "upgrade",
+    "feature",
+    "flag",
+    "experiment",
+    "cohort",
+    "session",
+    "duration",
+    "bounce",
+    "landing",
+    "blog",
+    "docs",
+    "api",
+    "errors",
+    "latency",
+]
 TAGS = ("growth", "product", "marketing", "sales", "engineering", "kpi", "exec", "mobile")
 KINDS = ("TrendsQuery", "FunnelsQuery", "RetentionQuery", "LifecycleQuery", "StickinessQuery")
 
 
-ONSETS = (
-    "b bl br c ch cl cr d dr f fl fr g gl gr h j k l m n p pl pr qu r s sh sl sm sn sp st str "
-    "t th tr v w wh z"
-).split()
-NUCLEI = "a e i o u ai ea ee oo ou y".split()
+ONSETS = [
+    "b",
+    "bl",
+    "br",
+    "c",
+    "ch",
+    "cl",
+    "cr",
+    "d",
+    "dr",
+    "f",
+    "fl",
+    "fr",
+    "g",
+    "gl",
+    "gr",
+    "h",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "pl",
+    "pr",
+    "qu",
+    "r",
+    "s",
+    "sh",
+    "sl",
+    "sm",
+    "sn",
+    "sp",
+    "st",
+    "str",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "w",
+    "wh",
+    "z",
+]
+NUCLEI = ["a", "e", "i", "o", "u", "ai", "ea", "ee", "oo", "ou", "y"]
 CODAS = ["", "", "n", "r", "s", "t", "ck", "ng", "ll", "nd", "st", "x", "m", "p"]
 
 
@@ -35,7 +113,10 @@ def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
     while len(invented) < size:
         syllables = rng.randint(1, 3)
         invented.add(
-            "".join(rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(CODAS) for _ in range(syllables))
+            "".join(
+                rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(CODAS)
+                for _ in range(syllables)
+            )
         )
     return [*WORDS, *sorted(invented)]
 
@@ -44,7 +125,9 @@ def _words(rng: random.Random, words: list[str], count: int) -> str:
     # Half the words are the common product ones, half invented feature and page names.
     common = len(WORDS)
     return " ".join(
-        words[rng.randrange(common)] if rng.random() < 0.5 else words[rng.randrange(common, len(words))]
+        words[rng.randrange(common)]
+        if rng.random() < 0.5
+        else words[rng.randrange(common, len(words))]
         for _ in range(count)
     )
 

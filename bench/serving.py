@@ -38,7 +38,9 @@ def fetch(url: str, headers: dict[str, str]) -> bytes:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], probe: str, headers: dict[str, str]) -> Iterator[None]:
+def serving(
+    command: list[str], env: dict[str, str], probe: str, headers: dict[str, str]
+) -> Iterator[None]:
     """Run `command` until the block ends, once `probe` answers 200."""
     process = subprocess.Popen(
         command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -47,12 +49,16 @@ def serving(command: list[str], env: dict[str, str], probe: str, headers: dict[s
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(urllib.request.Request(probe, headers=headers), timeout=2) as answer:
+                with urllib.request.urlopen(
+                    urllib.request.Request(probe, headers=headers), timeout=2
+                ) as answer:
                     if answer.status == 200:
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "") from None
+                    raise RuntimeError(
+                        process.stderr.read().decode() if process.stderr else ""
+                    ) from None
                 time.sleep(0.2)
         yield
     finally:

@@ -25,9 +25,14 @@ USERS = 200
 SAVE_BATCH = 2000
 
 
-def _seed_views(backend: Backend, project_id: int, insights: int, views: int, start: datetime) -> None:
+def _seed_views(
+    backend: Backend, project_id: int, insights: int, views: int, start: datetime
+) -> None:
     rng = random.Random(11)
-    environments = [project_id, Tenancy(backend).add_environment(project_id=project_id, name="Staging")]
+    environments = [
+        project_id,
+        Tenancy(backend).add_environment(project_id=project_id, name="Staging"),
+    ]
     span = timedelta(days=90).total_seconds()
     for first in range(0, views, SAVE_BATCH):
         batches = [
@@ -57,16 +62,24 @@ def _raw_read_rate(backend: Backend) -> float:
     return count / (time.perf_counter() - started)
 
 
-def run(backend_kind: str, insights: int = 10_000, views: int = 1_000_000, repeat: int = 200) -> dict[str, Any]:
+def run(
+    backend_kind: str, insights: int = 10_000, views: int = 1_000_000, repeat: int = 200
+) -> dict[str, Any]:
     """Trending latency percentiles; rebuild rate against the raw log read rate."""
     start = datetime.now(UTC) - timedelta(days=90)
     with scratch_database(backend_kind) as url:
         backend = open_backend(url, clock=lambda: start)
         tenant = Tenancy(backend).bootstrap(
-            email="bench@example.com", first_name="Bench", last_name="", organization="B", project="B"
+            email="bench@example.com",
+            first_name="Bench",
+            last_name="",
+            organization="B",
+            project="B",
         )
         key = Keys(backend).create(email="bench@example.com", scopes=["*"]).raw_key
-        for _ in seed_insights(backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights):
+        for _ in seed_insights(
+            backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights
+        ):
             pass
         _seed_views(backend, tenant.project_id, insights, views, start)
         backend.close()
@@ -101,4 +114,10 @@ def run(backend_kind: str, insights: int = 10_000, views: int = 1_000_000, repea
 if __name__ == "__main__":
     import sys
 
-    print(run(sys.argv[1] if len(sys.argv) > 1 else "sqlite", views=int(sys.argv[2]) if len(sys.argv) > 2 else 100_000, repeat=50))
+    print(
+        run(
+            sys.argv[1] if len(sys.argv) > 1 else "sqlite",
+            views=int(sys.argv[2]) if len(sys.argv) > 2 else 100_000,
+            repeat=50,
+        )
+    )

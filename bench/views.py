@@ -24,10 +24,16 @@ def run(backend_kind: str, seconds: float = 8.0, insights: int = 500) -> dict[st
     with scratch_database(backend_kind) as url:
         backend = open_backend(url)
         tenant = Tenancy(backend).bootstrap(
-            email="bench@example.com", first_name="Bench", last_name="", organization="B", project="B"
+            email="bench@example.com",
+            first_name="Bench",
+            last_name="",
+            organization="B",
+            project="B",
         )
         key = Keys(backend).create(email="bench@example.com", scopes=["*"]).raw_key
-        for _ in seed_insights(backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights):
+        for _ in seed_insights(
+            backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights
+        ):
             pass
         backend.close()
         rng = random.Random(3)

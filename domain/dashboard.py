@@ -24,7 +24,7 @@ class DashboardNotFoundError(NotFoundError):
 def _normalize(values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(values) - set(DASHBOARD_FIELDS)
     if unknown:
-        raise InvalidInputError(f"Unknown dashboard field {sorted(unknown)[0]}.")
+        raise InvalidInputError(f"Unknown dashboard field {min(unknown)}.")
     result = dict(values)
     if "name" in result:
         result["name"] = check_text(result["name"], "name", MAX_NAME_LENGTH)

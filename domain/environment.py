@@ -30,7 +30,9 @@ class Environment(Aggregate):
         name: str
         actor_id: int | None
 
-    def __init__(self, environment_id: int, project_id: int, name: str, actor_id: int | None) -> None:
+    def __init__(
+        self, environment_id: int, project_id: int, name: str, actor_id: int | None
+    ) -> None:
         self.environment_id = environment_id
         self.project_id = project_id
         self.name = name

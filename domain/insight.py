@@ -70,7 +70,7 @@ def normalize_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """Check every editable field in `values` and return them in canonical form."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise InvalidInputError(f"Unknown insight field {sorted(unknown)[0]}.")
+        raise InvalidInputError(f"Unknown insight field {min(unknown)}.")
     result: dict[str, Any] = {}
     for field, value in values.items():
         if field in TEXT_FIELDS:
@@ -130,6 +130,9 @@ class Insight(Aggregate):
         insight_id: int
         project_id: int
         environment_id: int
+        short_id: str
+        name: str | None
+        """The insight's name (or derived name) after the change, as the audit trail shows it."""
         actor_id: int | None
         changes: list[dict[str, Any]]
         modified: bool
@@ -241,7 +244,9 @@ class Insight(Aggregate):
             # Soft delete takes the insight off every dashboard.
             normalized["dashboards"] = []
         linking = set(_ids(normalized.get("dashboards", [])))
-        tiles = {d: t for d, t in (new_tiles or {}).items() if d in linking and str(d) not in self.tiles}
+        tiles = {
+            d: t for d, t in (new_tiles or {}).items() if d in linking and str(d) not in self.tiles
+        }
         _check_tiles(normalized.get("dashboards", []), self.tiles, tiles)
         changes = [
             {"field": field, "before": self.values[field], "after": value}
@@ -252,12 +257,15 @@ class Insight(Aggregate):
         if not changes and not modified:
             return False
         event_class = self.Deleted if deleting else self.Restored if restoring else self.Updated
+        after = {**self.values, **normalized}
         self.trigger_event(
             event_class,
             timestamp=at,
             insight_id=self.insight_id,
             project_id=self.project_id,
             environment_id=environment_id,
+            short_id=self.short_id,
+            name=after["name"] or after["derived_name"],
             actor_id=actor_id,
             changes=changes,
             modified=modified,
@@ -279,7 +287,9 @@ def _check_tiles(
     dashboards: list[DashboardRef], known: Mapping[str, int], new_tiles: Mapping[int, int]
 ) -> None:
     missing = [
-        ref["id"] for ref in dashboards if str(ref["id"]) not in known and ref["id"] not in new_tiles
+        ref["id"]
+        for ref in dashboards
+        if str(ref["id"]) not in known and ref["id"] not in new_tiles
     ]
     if missing:
         raise InvalidInputError(f"No tile id was allocated for dashboard {missing[0]}.")

@@ -27,7 +27,13 @@ _MATH = {
     "hogql": "custom formula",
 }
 _PROPERTY_MATH = ("avg", "sum", "min", "max", "median", "p75", "p90", "p95", "p99")
-_INTERVALS = {"minute": "per minute", "hour": "hourly", "day": "daily", "week": "weekly", "month": "monthly"}
+_INTERVALS = {
+    "minute": "per minute",
+    "hour": "hourly",
+    "day": "daily",
+    "week": "weekly",
+    "month": "monthly",
+}
 
 
 def _cut(text: str, limit: int) -> str:
@@ -59,7 +65,9 @@ def _math(node: dict[str, Any]) -> str:
 
 def _series(source: dict[str, Any]) -> list[str]:
     labels = [
-        f"{_event(node)} {_math(node)}" for node in source.get("series") or [] if isinstance(node, dict)
+        f"{_event(node)} {_math(node)}"
+        for node in source.get("series") or []
+        if isinstance(node, dict)
     ]
     return labels or ["all events"]
 
@@ -83,11 +91,13 @@ def _period(source: dict[str, Any]) -> str:
 def _trends(kind: str, source: dict[str, Any]) -> tuple[str, str]:
     series = _series(source)
     interval = _INTERVALS.get(str(source.get("interval") or "day"), str(source.get("interval")))
-    label = {"TrendsQuery": "trend", "StickinessQuery": "stickiness", "LifecycleQuery": "lifecycle"}[kind]
+    label = {
+        "TrendsQuery": "trend",
+        "StickinessQuery": "stickiness",
+        "LifecycleQuery": "lifecycle",
+    }[kind]
     name = f"{' & '.join(series)} {label}{_breakdown(source)}"
-    description = (
-        f"{label.capitalize()} of {', '.join(series)}{_breakdown(source)}, {interval}, {_period(source)}."
-    )
+    description = f"{label.capitalize()} of {', '.join(series)}{_breakdown(source)}, {interval}, {_period(source)}."
     return name, description
 
 
@@ -138,7 +148,9 @@ def _sql(source: dict[str, Any]) -> tuple[str, str]:
 
 
 def _table(kind: str, source: dict[str, Any]) -> tuple[str, str]:
-    subject = {"EventsQuery": "Events", "ActorsQuery": "Persons", "GroupsQuery": "Groups"}.get(kind, kind)
+    subject = {"EventsQuery": "Events", "ActorsQuery": "Persons", "GroupsQuery": "Groups"}.get(
+        kind, kind
+    )
     columns = [str(column) for column in source.get("select") or []]
     listed = f" with {', '.join(columns)}" if columns else ""
     return f"{subject} table{listed}", f"A table of {subject.lower()}{listed}."
@@ -150,7 +162,11 @@ def describe(query: Any) -> tuple[str, str]:
         raise InvalidInputError("Missing 'query' field in request body")
     check_query(query)
     kind = query["kind"]
-    if kind not in BARE_KINDS and kind not in ("InsightVizNode", "DataVisualizationNode", "DataTableNode"):
+    if kind not in BARE_KINDS and kind not in (
+        "InsightVizNode",
+        "DataVisualizationNode",
+        "DataTableNode",
+    ):
         raise InvalidInputError("Invalid query format")
     source = query.get("source") if kind not in BARE_KINDS else query
     source_kind = source["kind"]

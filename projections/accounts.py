@@ -18,30 +18,42 @@ from domain.organization import Organization
 from domain.personal_api_key import PersonalApiKey
 from domain.project import Project
 from domain.user import User
-from projections.projection import Projection
+from projections.projection import EventByEventProjection
 from projections.timestamps import to_micros
 from store.database import Cursor, Database
 
 _DDL = [
-    "CREATE TABLE IF NOT EXISTS organizations ("
-    "id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS projects ("
-    "id BIGINT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL, "
-    "api_token TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS environments ("
-    "id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, name TEXT NOT NULL, "
-    "created_at BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS users ("
-    "id BIGINT PRIMARY KEY, uuid TEXT NOT NULL, email TEXT NOT NULL UNIQUE, "
-    "first_name TEXT NOT NULL, last_name TEXT NOT NULL, distinct_id TEXT NOT NULL, "
-    "created_at BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS project_members ("
-    "project_id BIGINT NOT NULL, user_id BIGINT NOT NULL, joined_at BIGINT NOT NULL, "
-    "PRIMARY KEY (project_id, user_id))",
-    "CREATE TABLE IF NOT EXISTS personal_api_keys ("
-    "id TEXT PRIMARY KEY, user_id BIGINT NOT NULL, label TEXT NOT NULL, scopes TEXT NOT NULL, "
-    "scoped_projects TEXT, secure_value TEXT NOT NULL UNIQUE, "
-    "created_at BIGINT NOT NULL, revoked INTEGER NOT NULL)",
+    (
+        "CREATE TABLE IF NOT EXISTS organizations ("
+        "id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS projects ("
+        "id BIGINT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL, "
+        "api_token TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS environments ("
+        "id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, name TEXT NOT NULL, "
+        "created_at BIGINT NOT NULL)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS users ("
+        "id BIGINT PRIMARY KEY, uuid TEXT NOT NULL, email TEXT NOT NULL UNIQUE, "
+        "first_name TEXT NOT NULL, last_name TEXT NOT NULL, distinct_id TEXT NOT NULL, "
+        "created_at BIGINT NOT NULL)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS project_members ("
+        "project_id BIGINT NOT NULL, user_id BIGINT NOT NULL, joined_at BIGINT NOT NULL, "
+        "PRIMARY KEY (project_id, user_id))"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS personal_api_keys ("
+        "id TEXT PRIMARY KEY, user_id BIGINT NOT NULL, label TEXT NOT NULL, scopes TEXT NOT NULL, "
+        "scoped_projects TEXT, secure_value TEXT NOT NULL UNIQUE, "
+        "created_at BIGINT NOT NULL, revoked INTEGER NOT NULL)"
+    ),
 ]
 
 
@@ -64,7 +76,7 @@ class EnvironmentAccess:
     is_member: bool
 
 
-class AccountsProjection(Projection):
+class AccountsProjection(EventByEventProjection):
     """Keeps the tenancy tables from the tenancy aggregates' events."""
 
     name = "accounts"
@@ -101,7 +113,10 @@ class AccountsProjection(Projection):
         }
 
     def ddl(self, dialect: str) -> list[str]:
-        return [*_DDL, "CREATE INDEX IF NOT EXISTS environments_by_project ON environments (project_id)"]
+        return [
+            *_DDL,
+            "CREATE INDEX IF NOT EXISTS environments_by_project ON environments (project_id)",
+        ]
 
     def process(self, cursor: Cursor, event: Any) -> None:
         handler = self._handlers.get(type(event))
@@ -164,7 +179,9 @@ class AccountsProjection(Projection):
                 event.user_id,
                 event.label,
                 orjson.dumps(event.scopes).decode(),
-                None if event.scoped_projects is None else orjson.dumps(event.scoped_projects).decode(),
+                None
+                if event.scoped_projects is None
+                else orjson.dumps(event.scoped_projects).decode(),
                 event.secure_value,
                 to_micros(event.timestamp),
             ),
@@ -211,6 +228,13 @@ class Accounts:
             return None
         project_id, member = rows[0]
         return EnvironmentAccess(environment_id, int(project_id), member is not None)
+
+    def user_by_email(self, email: str) -> int | None:
+        """The id of the user with this email (compared lower-cased), or None."""
+        rows = self._database.query(
+            "SELECT id FROM users WHERE email = %s", (email.strip().lower(),)
+        )
+        return int(rows[0][0]) if rows else None
 
     def users(self, user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """PostHog's UserBasic shape for each known id."""

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from eventsourcing.utils import get_topic
 
 from domain.dashboard import Dashboard
-from projections.projection import Projection
+from projections.projection import EventByEventProjection
 from projections.timestamps import to_micros
 from store.database import Cursor, Database
 
@@ -49,7 +49,7 @@ class DashboardRow:
         )
 
 
-class DashboardsProjection(Projection):
+class DashboardsProjection(EventByEventProjection):
     """Keeps one row per dashboard."""
 
     name = "dashboards"
@@ -61,11 +61,13 @@ class DashboardsProjection(Projection):
 
     def ddl(self, dialect: str) -> list[str]:
         return [
-            "CREATE TABLE IF NOT EXISTS dashboards ("
-            "id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
-            "name TEXT, description TEXT NOT NULL, pinned INTEGER NOT NULL, "
-            "deleted INTEGER NOT NULL, created_at BIGINT NOT NULL, created_by_id BIGINT, "
-            "updated_at BIGINT NOT NULL)",
+            (
+                "CREATE TABLE IF NOT EXISTS dashboards ("
+                "id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
+                "name TEXT, description TEXT NOT NULL, pinned INTEGER NOT NULL, "
+                "deleted INTEGER NOT NULL, created_at BIGINT NOT NULL, created_by_id BIGINT, "
+                "updated_at BIGINT NOT NULL)"
+            ),
             "CREATE INDEX IF NOT EXISTS dashboards_by_project ON dashboards (project_id, deleted)",
         ]
 

@@ -10,7 +10,7 @@ from eventsourcing.utils import get_topic
 
 from domain.insight import DEFAULTS, Insight
 from domain.insight_query import legacy_type, query_type
-from projections.projection import Projection
+from projections.projection import EventByEventProjection
 from projections.search_index import search_index
 from projections.timestamps import to_micros
 from store.database import Cursor
@@ -46,7 +46,7 @@ def _encode(field: str, value: Any) -> Any:
     return value
 
 
-class InsightListProjection(Projection):
+class InsightListProjection(EventByEventProjection):
     """Keeps `insights`, `insight_tags` and `insight_tiles` from Insight events."""
 
     name = "insight_list"
@@ -69,37 +69,53 @@ class InsightListProjection(Projection):
         # NOTE: in SQLite only INTEGER PRIMARY KEY is the rowid, which id lookups need.
         key = "INTEGER PRIMARY KEY" if dialect == "sqlite" else "BIGINT PRIMARY KEY"
         statements = [
-            "CREATE TABLE IF NOT EXISTS insights ("
-            f"id {key}, project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
-            "short_id TEXT NOT NULL, name TEXT, derived_name TEXT, description TEXT, "
-            "query TEXT, filters TEXT NOT NULL, tags TEXT NOT NULL, sort_order BIGINT, "
-            "favorited INTEGER NOT NULL, saved INTEGER NOT NULL, deleted INTEGER NOT NULL, "
-            "query_type TEXT, legacy_type TEXT, search_text TEXT NOT NULL, "
-            "created_at BIGINT NOT NULL, created_by_id BIGINT, "
-            "last_modified_at BIGINT NOT NULL, last_modified_by_id BIGINT, "
-            "updated_at BIGINT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS insights_by_modified "
-            "ON insights (project_id, deleted, last_modified_at, id)",
-            "CREATE INDEX IF NOT EXISTS insights_by_created "
-            "ON insights (project_id, deleted, created_at, id)",
+            (
+                "CREATE TABLE IF NOT EXISTS insights ("
+                f"id {key}, project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
+                "short_id TEXT NOT NULL, name TEXT, derived_name TEXT, description TEXT, "
+                "query TEXT, filters TEXT NOT NULL, tags TEXT NOT NULL, sort_order BIGINT, "
+                "favorited INTEGER NOT NULL, saved INTEGER NOT NULL, deleted INTEGER NOT NULL, "
+                "query_type TEXT, legacy_type TEXT, search_text TEXT NOT NULL, "
+                "created_at BIGINT NOT NULL, created_by_id BIGINT, "
+                "last_modified_at BIGINT NOT NULL, last_modified_by_id BIGINT, "
+                "updated_at BIGINT NOT NULL)"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS insights_by_modified "
+                "ON insights (project_id, deleted, last_modified_at, id)"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS insights_by_created "
+                "ON insights (project_id, deleted, created_at, id)"
+            ),
             "CREATE INDEX IF NOT EXISTS insights_by_short_id ON insights (project_id, short_id)",
             # Sorting by name: NULL is the lowest value, and names compare byte by byte.
             "CREATE INDEX IF NOT EXISTS insights_by_name ON insights (project_id, deleted, "
             + ('name COLLATE "C" NULLS FIRST, id)' if dialect == "postgresql" else "name, id)"),
             # The tags filter counts from here alone, so the row carries the deleted flag.
-            "CREATE TABLE IF NOT EXISTS insight_tags ("
-            "insight_id BIGINT NOT NULL, project_id BIGINT NOT NULL, tag TEXT NOT NULL, "
-            "deleted INTEGER NOT NULL, PRIMARY KEY (insight_id, tag))",
-            "CREATE INDEX IF NOT EXISTS insight_tags_by_tag "
-            "ON insight_tags (project_id, tag, deleted, insight_id)",
+            (
+                "CREATE TABLE IF NOT EXISTS insight_tags ("
+                "insight_id BIGINT NOT NULL, project_id BIGINT NOT NULL, tag TEXT NOT NULL, "
+                "deleted INTEGER NOT NULL, PRIMARY KEY (insight_id, tag))"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS insight_tags_by_tag "
+                "ON insight_tags (project_id, tag, deleted, insight_id)"
+            ),
             # The number of live insights of each project, for the unfiltered list.
-            "CREATE TABLE IF NOT EXISTS insight_counts ("
-            "project_id BIGINT PRIMARY KEY, live BIGINT NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS insight_tiles ("
-            "insight_id BIGINT NOT NULL, dashboard_id BIGINT NOT NULL, tile_id BIGINT NOT NULL, "
-            "active INTEGER NOT NULL, PRIMARY KEY (insight_id, dashboard_id))",
-            "CREATE INDEX IF NOT EXISTS insight_tiles_by_dashboard "
-            "ON insight_tiles (dashboard_id, active, insight_id)",
+            (
+                "CREATE TABLE IF NOT EXISTS insight_counts ("
+                "project_id BIGINT PRIMARY KEY, live BIGINT NOT NULL)"
+            ),
+            (
+                "CREATE TABLE IF NOT EXISTS insight_tiles ("
+                "insight_id BIGINT NOT NULL, dashboard_id BIGINT NOT NULL, tile_id BIGINT NOT NULL, "
+                "active INTEGER NOT NULL, PRIMARY KEY (insight_id, dashboard_id))"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS insight_tiles_by_dashboard "
+                "ON insight_tiles (dashboard_id, active, insight_id)"
+            ),
         ]
         return statements + self._search.ddl()
 
@@ -133,7 +149,9 @@ class InsightListProjection(Projection):
             f"INSERT INTO insights ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))})",
             tuple(row.values()),
         )
-        self._insert_tags(cursor, event.insight_id, event.project_id, values["tags"], values["deleted"])
+        self._insert_tags(
+            cursor, event.insight_id, event.project_id, values["tags"], values["deleted"]
+        )
         self._link(cursor, event.insight_id, values["dashboards"], event.new_tiles)
         if not values["deleted"]:
             self._count(cursor, event.project_id, +1)

@@ -118,14 +118,18 @@ class InsightFilter:
     offset: int = 0
 
 
-def _rank(hits: list[tuple[Sequence[Any], Match]], order: str | None) -> list[tuple[Sequence[Any], Match]]:
+def _rank(
+    hits: list[tuple[Sequence[Any], Match]], order: str | None
+) -> list[tuple[Sequence[Any], Match]]:
     """Exact matches first; within each group the requested order (NULL lowest, ties by id in
     the same direction), or by score, then name, then newest."""
     ranked: list[tuple[Sequence[Any], Match]] = []
     for exact in (True, False):
         group = [hit for hit in hits if hit[1].exact is exact]
         if order is None:
-            group.sort(key=lambda hit: (-hit[1].score, hit[0][1] is None, hit[0][1] or "", -hit[0][0]))
+            group.sort(
+                key=lambda hit: (-hit[1].score, hit[0][1] is None, hit[0][1] or "", -hit[0][0])
+            )
         else:
             group.sort(
                 key=lambda hit: (hit[0][5] is not None, hit[0][5], hit[0][0]),
@@ -189,7 +193,9 @@ class InsightReader:
         by_id = {int(row[0]): InsightRow.from_row(row) for row in rows}
         return [by_id[i] for i in insight_ids if i in by_id]
 
-    def find(self, project_id: int, key: str, *, include_deleted: bool = False) -> InsightRow | None:
+    def find(
+        self, project_id: int, key: str, *, include_deleted: bool = False
+    ) -> InsightRow | None:
         """The insight addressed by `key`: an id if all digits (then a short_id), else a short_id."""
         if "\x00" in key:
             return None  # No column can hold it, so nothing matches.
@@ -378,4 +384,8 @@ class InsightReader:
             direction += " NULLS LAST" if descending else " NULLS FIRST"
         if column == "name" and self._postgres:
             column = 'name COLLATE "C"'
-        return f"{column} {direction}, id {direction.split()[0]}" if column != "id" else f"id {direction}"
+        return (
+            f"{column} {direction}, id {direction.split()[0]}"
+            if column != "id"
+            else f"id {direction}"
+        )

@@ -28,27 +28,34 @@ class InsightViewsProjection(Projection):
 
     def ddl(self, dialect: str) -> list[str]:
         return [
-            "CREATE TABLE IF NOT EXISTS insight_views ("
-            "environment_id BIGINT NOT NULL, user_id BIGINT NOT NULL, insight_id BIGINT NOT NULL, "
-            "project_id BIGINT NOT NULL, last_viewed_at BIGINT NOT NULL, "
-            "PRIMARY KEY (environment_id, user_id, insight_id))",
-            "CREATE INDEX IF NOT EXISTS insight_views_by_user "
-            "ON insight_views (environment_id, user_id, last_viewed_at)",
-            "CREATE INDEX IF NOT EXISTS insight_views_by_time "
-            "ON insight_views (project_id, last_viewed_at, insight_id)",
-            "CREATE TABLE IF NOT EXISTS insight_last_views ("
-            "insight_id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, "
-            "last_viewed_at BIGINT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS insight_last_views_by_time "
-            "ON insight_last_views (project_id, last_viewed_at)",
+            (
+                "CREATE TABLE IF NOT EXISTS insight_views ("
+                "environment_id BIGINT NOT NULL, user_id BIGINT NOT NULL, insight_id BIGINT NOT NULL, "
+                "project_id BIGINT NOT NULL, last_viewed_at BIGINT NOT NULL, "
+                "PRIMARY KEY (environment_id, user_id, insight_id))"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS insight_views_by_user "
+                "ON insight_views (environment_id, user_id, last_viewed_at)"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS insight_views_by_time "
+                "ON insight_views (project_id, last_viewed_at, insight_id)"
+            ),
+            (
+                "CREATE TABLE IF NOT EXISTS insight_last_views ("
+                "insight_id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, "
+                "last_viewed_at BIGINT NOT NULL)"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS insight_last_views_by_time "
+                "ON insight_last_views (project_id, last_viewed_at)"
+            ),
         ]
 
-    def process(self, cursor: Cursor, event: Any) -> None:
-        self.process_batch(cursor, [event])
-
-    def process_batch(self, cursor: Cursor, events: Sequence[Any]) -> None:
+    def process_batch(self, cursor: Cursor, events: Sequence[tuple[int, Any]]) -> None:
         # One statement per table for the whole batch: a rebuild replays millions of views.
-        views = [event for event in events if isinstance(event, ViewBatch.InsightsViewed)]
+        views = [event for _, event in events if isinstance(event, ViewBatch.InsightsViewed)]
         stamped = [(event, to_micros(event.timestamp)) for event in views]
         cursor.executemany(
             "INSERT INTO insight_views "
@@ -105,7 +112,9 @@ class InsightViews:
         )
         return {int(insight_id): int(at) for insight_id, at in rows}
 
-    def my_last_viewed(self, environment_id: int, user_id: int, limit: int = 5) -> list[tuple[int, int]]:
+    def my_last_viewed(
+        self, environment_id: int, user_id: int, limit: int = 5
+    ) -> list[tuple[int, int]]:
         """(insight id, the user's last view) of their most recent live insights, newest first."""
         rows = self._database.query(
             "SELECT v.insight_id, v.last_viewed_at FROM insight_views v "
@@ -143,6 +152,8 @@ class InsightViews:
                     if len(viewers[int(insight_id)]) < 3:
                         viewers[int(insight_id)].append(int(user_id))
         return [
-            TrendingRow(insight_id=int(row[0]), view_count=int(row[1]), viewer_ids=viewers[int(row[0])])
+            TrendingRow(
+                insight_id=int(row[0]), view_count=int(row[1]), viewer_ids=viewers[int(row[0])]
+            )
             for row in ranked
         ]

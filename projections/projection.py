@@ -25,13 +25,8 @@ class Projection(ABC):
         """CREATE statements for its tables and indexes (idempotent)."""
 
     @abstractmethod
-    def process(self, cursor: Cursor, event: Any) -> None:
-        """Apply one domain event to the tables."""
-
-    def process_batch(self, cursor: Cursor, events: Sequence[Any]) -> None:
-        """Apply events in order; read models that can write a batch at once override it."""
-        for event in events:
-            self.process(cursor, event)
+    def process_batch(self, cursor: Cursor, events: Sequence[tuple[int, Any]]) -> None:
+        """Apply (log position, domain event) pairs, in order, to the tables."""
 
     @property
     def model_tables(self) -> tuple[str, ...]:
@@ -39,3 +34,14 @@ class Projection(ABC):
         them may differ between an incremental build and a rebuild."""
         return self.tables
 
+
+class EventByEventProjection(Projection):
+    """A read model that applies events one at a time and needs no positions."""
+
+    @abstractmethod
+    def process(self, cursor: Cursor, event: Any) -> None:
+        """Apply one domain event to the tables."""
+
+    def process_batch(self, cursor: Cursor, events: Sequence[tuple[int, Any]]) -> None:
+        for _, event in events:
+            self.process(cursor, event)

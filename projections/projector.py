@@ -61,7 +61,9 @@ class Projector:
         changed. Returns the names rebuilt."""
         with self._database.transaction(write=True) as cursor:
             cursor.execute(TRACKING_DDL)
-            versions = dict(cursor.execute("SELECT name, version FROM projection_tracking").fetchall())
+            versions = dict(
+                cursor.execute("SELECT name, version FROM projection_tracking").fetchall()
+            )
             stale = [p.name for p in self.projections if versions.get(p.name) != p.version]
             for projection in self.projections:
                 if projection.name not in stale:
@@ -122,7 +124,7 @@ class Projector:
         Returns the number of events applied."""
         unknown = set(names or ()) - set(self._names)
         if unknown:
-            raise ValueError(f"unknown projection {sorted(unknown)[0]!r}")
+            raise ValueError(f"unknown projection {min(unknown)!r}")
         chosen = [p for p in self.projections if names is None or p.name in names]
         live = Projector(self._events, self._database, chosen)
         dialect = self._database.dialect
@@ -188,7 +190,7 @@ class Projector:
         missing = set(self._names) - set(positions)
         if missing:
             raise RuntimeError(
-                f"projection {sorted(missing)[0]!r} has no tracking row: run `insightlog migrate`"
+                f"projection {min(missing)!r} has no tracking row: run `insightlog migrate`"
             )
         return positions
 
@@ -206,7 +208,7 @@ class Projector:
     ) -> None:
         """Apply events each projection has not seen yet and move every position to `reached`."""
         for projection in self.projections:
-            unseen = [event for position, event in events if positions[projection.name] < position]
+            unseen = [pair for pair in events if positions[projection.name] < pair[0]]
             if unseen:
                 projection.process_batch(cursor, unseen)
         cursor.execute(

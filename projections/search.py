@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from projections.similarity import inner_trigrams, trigram_set, word_similarity, word_trigrams
 
 NAME_THRESHOLD = 0.3
 DESCRIPTION_THRESHOLD = 0.4
 DESCRIPTION_WEIGHT = 0.5
+
+
 def like_pattern(term: str) -> str:
     """A LIKE pattern (escape character `\\`) matching `term` anywhere."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

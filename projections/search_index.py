@@ -58,8 +58,10 @@ class PgTrgmIndex(SearchIndex):
     def ddl(self) -> list[str]:
         return [
             "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
-            "CREATE INDEX IF NOT EXISTS insights_search_trgm "
-            "ON insights USING gin (search_text gin_trgm_ops)",
+            (
+                "CREATE INDEX IF NOT EXISTS insights_search_trgm "
+                "ON insights USING gin (search_text gin_trgm_ops)"
+            ),
         ]
 
     def index(self, cursor: Cursor, insight_id: int, project_id: int, texts: Texts) -> None:
@@ -88,11 +90,15 @@ class TrigramPostings(SearchIndex):
 
     def ddl(self) -> list[str]:
         return [
-            "CREATE TABLE IF NOT EXISTS insight_trigrams ("
-            "project_id BIGINT NOT NULL, trigram TEXT NOT NULL, insight_id BIGINT NOT NULL, "
-            "PRIMARY KEY (project_id, trigram, insight_id)) WITHOUT ROWID",
-            "CREATE TABLE IF NOT EXISTS insight_trigrams_pending ("
-            "insight_id INTEGER PRIMARY KEY, project_id BIGINT NOT NULL, grams TEXT NOT NULL)",
+            (
+                "CREATE TABLE IF NOT EXISTS insight_trigrams ("
+                "project_id BIGINT NOT NULL, trigram TEXT NOT NULL, insight_id BIGINT NOT NULL, "
+                "PRIMARY KEY (project_id, trigram, insight_id)) WITHOUT ROWID"
+            ),
+            (
+                "CREATE TABLE IF NOT EXISTS insight_trigrams_pending ("
+                "insight_id INTEGER PRIMARY KEY, project_id BIGINT NOT NULL, grams TEXT NOT NULL)"
+            ),
         ]
 
     def index(self, cursor: Cursor, insight_id: int, project_id: int, texts: Texts) -> None:
@@ -129,7 +135,9 @@ class TrigramPostings(SearchIndex):
             sql = f"{postings} ({marks}) GROUP BY insight_id HAVING count(*) = %s"
             found.update(
                 row[0]
-                for row in cursor.execute(sql, (project_id, *term.inner, len(term.inner))).fetchall()
+                for row in cursor.execute(
+                    sql, (project_id, *term.inner, len(term.inner))
+                ).fetchall()
             )
         else:
             # Too short to narrow a substring match: test every live insight of the project.

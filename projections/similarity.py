@@ -32,9 +32,7 @@ def trigram_set(text: str) -> frozenset[str]:
 def inner_trigrams(text: str) -> set[str]:
     """Trigrams inside the words of `text` (no padding): every one of them occurs in any
     text that contains `text` as a substring."""
-    return {
-        word[i : i + 3] for word in _WORD.findall(text.lower()) for i in range(len(word) - 2)
-    }
+    return {word[i : i + 3] for word in _WORD.findall(text.lower()) for i in range(len(word) - 2)}
 
 
 def word_similarity(needle: str | None, haystack: str | None) -> float:

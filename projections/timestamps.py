@@ -15,4 +15,6 @@ def to_micros(instant: datetime) -> int:
 
 def from_micros(micros: int) -> datetime:
     """The instant `micros` microseconds after the epoch, in UTC."""
-    return datetime.fromtimestamp(micros // 1_000_000, tz=UTC).replace(microsecond=micros % 1_000_000)
+    return datetime.fromtimestamp(micros // 1_000_000, tz=UTC).replace(
+        microsecond=micros % 1_000_000
+    )

@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import ConflictError
 from projections.accounts import Accounts, AccountsProjection
 from projections.dashboards import Dashboards, DashboardsProjection
+from projections.insight_history import InsightHistory, InsightHistoryProjection
 from projections.insight_list import InsightListProjection
 from projections.insight_queries import InsightReader
 from projections.insight_views import InsightViews, InsightViewsProjection
@@ -54,6 +55,7 @@ class Backend:
     accounts: Accounts
     dashboards: Dashboards
     insights: InsightReader
+    insight_history: InsightHistory
     insight_views: InsightViews
     clock: Clock = utc_now
 
@@ -97,7 +99,9 @@ class Backend:
         self.database.close()
 
 
-def _record(store: EventStore | ViewStore, projector: Projector, aggregates: tuple[Aggregate, ...]) -> int:
+def _record(
+    store: EventStore | ViewStore, projector: Projector, aggregates: tuple[Aggregate, ...]
+) -> int:
     recordings = store.save(*aggregates)
     if not recordings:
         return 0
@@ -109,7 +113,12 @@ def _record(store: EventStore | ViewStore, projector: Projector, aggregates: tup
 
 def projections(dialect: str) -> list[Projection]:
     """Every read model of the main log, in the order their tables are created."""
-    return [AccountsProjection(), DashboardsProjection(), InsightListProjection(dialect)]
+    return [
+        AccountsProjection(),
+        DashboardsProjection(),
+        InsightHistoryProjection(),
+        InsightListProjection(dialect),
+    ]
 
 
 def view_projections() -> list[Projection]:
@@ -117,7 +126,9 @@ def view_projections() -> list[Projection]:
     return [InsightViewsProjection()]
 
 
-def open_backend(url: DatabaseUrl, *, create_tables: bool = False, clock: Clock = utc_now) -> Backend:
+def open_backend(
+    url: DatabaseUrl, *, create_tables: bool = False, clock: Clock = utc_now
+) -> Backend:
     """Connect to the database at `url`; tables must exist unless `create_tables`."""
     events = EventStore(env=url.eventsourcing_env(create_table=create_tables))
     views = ViewStore(env=url.eventsourcing_env(create_table=create_tables, views=True))
@@ -133,6 +144,7 @@ def open_backend(url: DatabaseUrl, *, create_tables: bool = False, clock: Clock 
         accounts=Accounts(database),
         dashboards=Dashboards(database),
         insights=InsightReader(database),
+        insight_history=InsightHistory(database),
         insight_views=InsightViews(database),
         clock=clock,
     )

@@ -9,6 +9,11 @@ from urllib.parse import unquote, urlsplit
 
 DATABASE_URL_VARIABLE = "INSIGHTLOG_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///var/insightlog.sqlite3"
+# Every log is hash-chained as it is written (store/hash_chain.py).
+CHAINED_RECORDERS = {
+    "sqlite": "store.chained_recorders:ChainedSQLiteApplicationRecorder",
+    "postgresql": "store.chained_recorders:ChainedPostgresApplicationRecorder",
+}
 
 
 class ConfigError(Exception):
@@ -43,7 +48,9 @@ class DatabaseUrl:
             )
         dbname = parts.path.lstrip("/")
         if not parts.username or not parts.hostname or not dbname:
-            raise ConfigError(f"{DATABASE_URL_VARIABLE}: postgresql URL needs USER, HOST and DBNAME")
+            raise ConfigError(
+                f"{DATABASE_URL_VARIABLE}: postgresql URL needs USER, HOST and DBNAME"
+            )
         try:
             port = parts.port or 5432
         except ValueError as error:
@@ -91,6 +98,7 @@ class DatabaseUrl:
                 PERSISTENCE_MODULE="eventsourcing.sqlite",
                 SQLITE_DBNAME=self.views_sqlite_path if views else self.sqlite_path,
                 SQLITE_LOCK_TIMEOUT="30",
+                APPLICATION_RECORDER_TOPIC=CHAINED_RECORDERS["sqlite"],
             )
         else:
             env.update(
@@ -104,6 +112,7 @@ class DatabaseUrl:
                 POSTGRES_MAX_OVERFLOW="8",
                 POSTGRES_LOCK_TIMEOUT="10",
                 POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="10",
+                APPLICATION_RECORDER_TOPIC=CHAINED_RECORDERS["postgresql"],
             )
         return env
 

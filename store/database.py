@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from pathlib import Path
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import psycopg

@@ -42,7 +42,9 @@ class InsightCommands:
                 at=self._backend.clock(),
                 values=values,
                 new_tiles=self._new_tiles(
-                    [] if values.get("deleted") else [ref["id"] for ref in values.get("dashboards", [])]
+                    []
+                    if values.get("deleted")
+                    else [ref["id"] for ref in values.get("dashboards", [])]
                 ),
             )
             self._backend.record(insight)
@@ -70,8 +72,9 @@ class InsightCommands:
         actor_id: int,
         insight_id: int,
         values: Mapping[str, Any],
+        trigger: dict[str, Any] | None = None,
     ) -> None:
-        """Apply a partial update, soft delete or restore."""
+        """Apply a partial update, soft delete or restore (`trigger` says what caused it)."""
         values = dict(values)
         if "dashboards" in values:
             values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"] or [])
@@ -87,6 +90,7 @@ class InsightCommands:
                 at=self._backend.clock(),
                 values=values,
                 new_tiles=new_tiles,
+                trigger=trigger,
             ):
                 self._backend.record(insight)
 

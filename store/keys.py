@@ -49,7 +49,9 @@ class Keys:
             try:
                 project = self._tenancy.get_project(project_id)
             except ProjectNotFoundError:
-                raise InvalidInputError(f"Project {project_id} does not exist.", "projects") from None
+                raise InvalidInputError(
+                    f"Project {project_id} does not exist.", "projects"
+                ) from None
             if user.user_id not in project.members:
                 raise InvalidInputError(
                     "You must be a member of all projects that you are scoping the key to.",

@@ -22,7 +22,8 @@ def event_notices(backend: Backend) -> Iterator[Callable[[float], None]]:
         yield lambda timeout: time.sleep(min(timeout, SQLITE_POLL_SECONDS))
         return
     channels: Sequence[str] = [
-        store.recorder.channel_name for store in (backend.events, backend.views)  # type: ignore[attr-defined]
+        store.recorder.channel_name
+        for store in (backend.events, backend.views)  # type: ignore[attr-defined]
     ]
     with psycopg.connect(backend.url.conninfo, autocommit=True) as connection:
         for channel in channels:

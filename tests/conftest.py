@@ -48,7 +48,9 @@ def _shared_backends(databases: DatabaseFactory) -> Iterator[dict[str, Backend]]
 
 
 @pytest.fixture
-def backend(backend_kind: str, databases: DatabaseFactory, _shared_backends: dict[str, Backend]) -> Backend:
+def backend(
+    backend_kind: str, databases: DatabaseFactory, _shared_backends: dict[str, Backend]
+) -> Backend:
     """A backend on a database shared by the session; tests isolate themselves by tenant."""
     if backend_kind not in _shared_backends:
         _shared_backends[backend_kind] = open_backend(databases.create(backend_kind))

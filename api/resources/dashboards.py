@@ -7,15 +7,16 @@ import falcon
 from api.auth import Caller, authorize
 from api.errors import not_found
 from api.formats import send
-from api.paths import numeric_id
 from api.openapi import documented
 from api.pagination import limit_offset, paginated
+from api.paths import numeric_id
 from api.request_body import json_object
 from api.schemas.common import FormatParam
 from api.schemas.dashboards import DashboardOut, DashboardPageOut, DashboardWrite
 from api.shapes import dashboard_shape
 from projections.accounts import Accounts
-from projections.dashboards import DashboardRow, Dashboards as DashboardReader
+from projections.dashboards import DashboardRow
+from projections.dashboards import Dashboards as DashboardReader
 from store.dashboards import DashboardCommands
 
 TAGS = ["dashboards"]
@@ -33,7 +34,9 @@ class _DashboardResource:
         users = self._accounts.users(row.created_by_id for row in rows if row.created_by_id)
         return [dashboard_shape(row, users) for row in rows]
 
-    def _get(self, caller: Caller, dashboard_id: str, *, include_deleted: bool = False) -> DashboardRow:
+    def _get(
+        self, caller: Caller, dashboard_id: str, *, include_deleted: bool = False
+    ) -> DashboardRow:
         number = numeric_id(dashboard_id)
         row = None if number is None else self._reader.get(caller.project_id, number)
         if row is None or (row.deleted and not include_deleted):

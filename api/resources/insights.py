@@ -24,10 +24,12 @@ from api.schemas.insights import (
 from api.shapes import InsightPresenter
 from api.validation import query_params
 from domain.insight_metadata import describe
+from projections.insight_history import InsightHistory
 from projections.insight_queries import InsightFilter, InsightReader, InsightRow
 from projections.insight_views import InsightViews
 from projections.timestamps import to_micros
 from store.backend import Clock
+from store.insight_history import InsightHistoryService
 from store.insights import InsightCommands
 
 TAGS = ["insights"]
@@ -97,7 +99,9 @@ class Insights(_InsightResource):
         )
         send(resp, paginated(req, count, limit, offset, results))
 
-    @documented(tags=TAGS, query=FormatParam, json=InsightWrite, ok={"HTTP_201": InsightOut}, errors=(400,))
+    @documented(
+        tags=TAGS, query=FormatParam, json=InsightWrite, ok={"HTTP_201": InsightOut}, errors=(400,)
+    )
     @authorize("insight:write")
     def on_post(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         body = InsightWrite.model_validate(json_object(req))
@@ -110,7 +114,6 @@ class Insights(_InsightResource):
         )
         row = self._get(caller, str(insight_id), include_deleted=True)
         send(resp, self._presenter.one(row), falcon.HTTP_201)
-
 
     @documented(tags=TAGS, json=CancelIn, ok={"HTTP_200": None}, errors=(400,))
     @authorize("insight:read")
@@ -137,16 +140,48 @@ class Insights(_InsightResource):
 class Insight(_InsightResource):
     """/api/projects/{project_id}/insights/{insight_id} (an id or a short_id)"""
 
+    def __init__(
+        self,
+        commands: InsightCommands,
+        reader: InsightReader,
+        presenter: InsightPresenter,
+        views: InsightViews,
+        clock: Clock,
+        history: InsightHistory,
+        service: InsightHistoryService,
+    ) -> None:
+        super().__init__(commands, reader, presenter, views, clock)
+        self._history = history
+        self._service = service
+
     @documented(tags=TAGS, query=InsightRetrieveParams, ok={"HTTP_200": InsightOut})
     @authorize("insight:read")
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, project_id: str, insight_id: str
     ) -> None:
         params = query_params(InsightRetrieveParams, req)
-        row = self._get(req.context.caller, insight_id)
-        send(resp, self._presenter.one(row, basic=params.basic))
+        caller: Caller = req.context.caller
+        row = self._get(caller, insight_id)
+        if params.version is not None and params.as_of is not None:
+            raise bad_request("Give either version or as_of, not both.", "as_of")
+        version = params.version
+        if params.as_of is not None:
+            version = self._history.version_at(row.id, to_micros(params.as_of))
+            if version is None:
+                raise not_found()  # It did not exist yet.
+        if version is None:
+            send(resp, self._presenter.one(row, basic=params.basic))
+            return
+        past = self._service.at_version(caller.project_id, row.id, version)
+        send(resp, self._presenter.historical(past, basic=params.basic))
 
-    @documented(tags=TAGS, query=FormatParam, json=InsightWrite, ok={"HTTP_200": InsightOut}, errors=(400, 409))
+    @documented(
+        tags=TAGS,
+        query=FormatParam,
+        json=InsightWrite,
+        ok={"HTTP_200": InsightOut},
+        errors=(400, 409),
+    )
     @authorize("insight:write")
     def on_patch(
         self, req: falcon.Request, resp: falcon.Response, project_id: str, insight_id: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -51,9 +51,9 @@ class InsightWrite(BaseModel):
     favorited: bool | None = None
     saved: bool | None = None
 
-    _not_null = field_validator("deleted", "favorited", "saved", "tags", "dashboards", mode="before")(
-        not_null
-    )
+    _not_null = field_validator(
+        "deleted", "favorited", "saved", "tags", "dashboards", mode="before"
+    )(not_null)
 
     def sent_values(self) -> dict[str, Any]:
         """Only the fields the client sent."""
@@ -71,6 +71,18 @@ def _presence(value: Any) -> bool:
 
 def _saved(value: Any) -> bool | None:
     return None if value is None else truthy(value)
+
+
+def _instant(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise PydanticCustomError(
+            "invalid_input", "'{value}' is not an ISO-8601 date and time.", {"value": str(value)}
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _search(value: Any) -> str | None:
@@ -130,7 +142,9 @@ class InsightListParams(BaseModel):
     @classmethod
     def _no_nul_in_tags(cls, tags: list[str] | None) -> list[str] | None:
         if tags and any("\x00" in tag for tag in tags):
-            raise PydanticCustomError("null_characters_not_allowed", "Null characters are not allowed.")
+            raise PydanticCustomError(
+                "null_characters_not_allowed", "Null characters are not allowed."
+            )
         return tags
 
     @field_validator("limit", "offset", mode="before")
@@ -142,11 +156,17 @@ class InsightListParams(BaseModel):
 
 
 class InsightRetrieveParams(BaseModel):
-    """Query parameters of a single insight."""
+    """Query parameters of a single insight, including time travel."""
 
     model_config = ConfigDict(extra="ignore")
 
     basic: Annotated[bool, BeforeValidator(_lenient_bool)] = False
+    version: Annotated[Integer | None, Field(ge=1)] = Field(
+        None, description="The insight as it was after its N-th event."
+    )
+    as_of: Annotated[datetime | None, BeforeValidator(_instant)] = Field(
+        None, description="The insight as it was at this ISO-8601 instant."
+    )
     format: Literal["json", "csv"] | None = None
 
 
@@ -192,7 +212,7 @@ class InsightOut(InsightBasicOut):
     cache_target_age: str | None
     next_allowed_client_refresh: str | None
     result: Any
-    hasMore: bool | None  # noqa: N815 - PostHog's name
+    hasMore: bool | None
     columns: list[str] | None
     last_modified_by: UserBasicOut | None
     is_sample: bool
@@ -220,7 +240,9 @@ class GenerateMetadataIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    query: Any = Field(None, description="An InsightVizNode, DataVisualizationNode or DataTableNode.")
+    query: Any = Field(
+        None, description="An InsightVizNode, DataVisualizationNode or DataTableNode."
+    )
 
 
 class GenerateMetadataOut(BaseModel):

@@ -50,7 +50,7 @@ def served_routes(app: falcon.App) -> list[ServedRoute]:
     for info in falcon.inspect.inspect_routes(app):
         methods = tuple(sorted(method.method for method in info.methods if not method.internal))
         sample = _FIELD.sub("1", info.path)
-        found = app._router.find(sample)  # noqa: SLF001 - falcon's router has no public walk
+        found = app._router.find(sample)
         assert found is not None, f"{info.path} is listed but {sample} is not routed"
         _, method_map, _, _ = found
         routes.append(

@@ -278,7 +278,9 @@ class TestSoftDelete:
         assert result.json == NOT_FOUND
 
     @pytest.mark.parametrize(
-        "fields", [{"name": "Zombie"}, {"deleted": True}, {}], ids=["name", "deleted-again", "empty"]
+        "fields",
+        [{"name": "Zombie"}, {"deleted": True}, {}],
+        ids=["name", "deleted-again", "empty"],
     )
     def test_a_deleted_dashboard_is_404_on_patch(
         self, tenant: Tenant, fields: dict[str, Any]

@@ -216,9 +216,7 @@ class TestUnknownFormat:
         assert result.status_code == 404
         assert result.json == NOT_FOUND
 
-    def test_an_unknown_format_on_create_is_404_and_creates_nothing(
-        self, tenant: Tenant
-    ) -> None:
+    def test_an_unknown_format_on_create_is_404_and_creates_nothing(self, tenant: Tenant) -> None:
         result = tenant.post("insights", params={"format": "xml"}, json={"name": "Ghost"})
 
         assert result.status_code == 404

@@ -9,14 +9,18 @@ import pytest
 from tests.tenants import Tenant
 
 
-def trends(event: str = "$pageview", math: str = "total", kind: str = "TrendsQuery") -> dict[str, Any]:
+def trends(
+    event: str = "$pageview", math: str = "total", kind: str = "TrendsQuery"
+) -> dict[str, Any]:
     series = [{"kind": "EventsNode", "event": event, "math": math}]
     return {"kind": "InsightVizNode", "source": {"kind": kind, "series": series}}
 
 
 def metadata(tenant: Tenant, query: Any, prefix: str = "environments") -> Any:
     return tenant.client.simulate_post(
-        tenant.path("insights/generate_metadata", prefix), headers=tenant.headers, json={"query": query}
+        tenant.path("insights/generate_metadata", prefix),
+        headers=tenant.headers,
+        json={"query": query},
     )
 
 
@@ -104,7 +108,9 @@ class TestGenerateMetadata:
         assert result.json["name"] == "Funnel: viewed pricing → started trial"
         assert "within 7 day(s)" in result.json["description"]
 
-    def test_long_names_are_cut_to_100_and_descriptions_to_200_characters(self, tenant: Tenant) -> None:
+    def test_long_names_are_cut_to_100_and_descriptions_to_200_characters(
+        self, tenant: Tenant
+    ) -> None:
         result = metadata(tenant, trends("e" * 500))
 
         assert result.status_code == 200

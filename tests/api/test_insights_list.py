@@ -455,9 +455,9 @@ class TestCreatedDateFilters:
         assert names(reports, created_date_to="-15d") == ["Old report"]
 
     def test_absolute_created_dates_bound_both_sides(self, reports: Tenant) -> None:
-        assert names(
-            reports, created_date_from="2024-03-20", created_date_to="2024-03-30"
-        ) == ["Fresh report"]
+        assert names(reports, created_date_from="2024-03-20", created_date_to="2024-03-30") == [
+            "Fresh report"
+        ]
 
     def test_created_date_from_is_exclusive(self, reports: Tenant) -> None:
         assert names(reports, created_date_from="2024-03-25T12:00:00Z") == []
@@ -689,9 +689,7 @@ class TestSearch:
 
         rows = listing(tenant, search=term)["results"]
 
-        assert [(row["name"], row["search_match_type"]) for row in rows] == [
-            ("KPI board", "exact")
-        ]
+        assert [(row["name"], row["search_match_type"]) for row in rows] == [("KPI board", "exact")]
 
     def test_exact_search_ignores_case_beyond_ascii(self, tenant: Tenant) -> None:
         tenant.create_insight(name="École visits")

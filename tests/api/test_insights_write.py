@@ -211,9 +211,7 @@ class TestCreate:
         assert all(len(s) == 8 and s.isascii() and s.isalnum() for s in short_ids)
         assert len(set(short_ids)) == 3
 
-    def test_create_via_environments_prefix_is_visible_under_projects(
-        self, tenant: Tenant
-    ) -> None:
+    def test_create_via_environments_prefix_is_visible_under_projects(self, tenant: Tenant) -> None:
         result = tenant.client.simulate_post(
             tenant.path("insights", prefix="environments"),
             headers=tenant.headers,

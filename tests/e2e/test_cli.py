@@ -72,6 +72,8 @@ def expected_status(url: DatabaseUrl, lag: int = 0) -> list[dict[str, Any]]:
         }
         for name in PROJECTION_NAMES
     ]
+
+
 BASE57_KEY = re.compile(r"phx_[2-9A-HJ-NP-Za-km-z]{40,}")
 
 

@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pytest
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from domain.errors import ConflictError
 from domain.insight import Insight

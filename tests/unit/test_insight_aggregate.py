@@ -27,8 +27,8 @@ from hypothesis.stateful import (
 )
 
 from domain.errors import InvalidInputError
-from store.event_store import EventStore
 from domain.insight import DEFAULTS, EDITABLE_FIELDS, Insight, InsightNotFoundError
+from store.event_store import EventStore
 
 # ---------------------------------------------------------------------------------------------
 # Test data

@@ -10,10 +10,21 @@ from hypothesis import strategies as st
 from domain.insight_metadata import MAX_DESCRIPTION, MAX_NAME, describe
 
 MATHS = ("total", "dau", "weekly_active", "avg", "p90", "unique_session", "hogql")
-KINDS = ("TrendsQuery", "StickinessQuery", "LifecycleQuery", "FunnelsQuery", "RetentionQuery", "PathsQuery")
+KINDS = (
+    "TrendsQuery",
+    "StickinessQuery",
+    "LifecycleQuery",
+    "FunnelsQuery",
+    "RetentionQuery",
+    "PathsQuery",
+)
 events = st.text(min_size=1, max_size=300)
 series = st.lists(
-    st.builds(lambda event, math: {"kind": "EventsNode", "event": event, "math": math}, events, st.sampled_from(MATHS)),
+    st.builds(
+        lambda event, math: {"kind": "EventsNode", "event": event, "math": math},
+        events,
+        st.sampled_from(MATHS),
+    ),
     min_size=1,
     max_size=5,
 )
@@ -24,7 +35,9 @@ def viz(kind: str, nodes: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @given(st.sampled_from(KINDS), series)
-def test_names_are_1_to_100_and_descriptions_at_most_200_characters(kind: str, nodes: list[dict[str, Any]]) -> None:
+def test_names_are_1_to_100_and_descriptions_at_most_200_characters(
+    kind: str, nodes: list[dict[str, Any]]
+) -> None:
     name, description = describe(viz(kind, nodes))
 
     assert 1 <= len(name) <= MAX_NAME
@@ -48,7 +61,13 @@ def test_a_different_kind_event_or_math_gives_a_different_name(
     kind: str, event: str, math: str, other_kind: str, other_event: str, other_math: str
 ) -> None:
     first = describe(viz(kind, [{"kind": "EventsNode", "event": event, "math": math}]))[0]
-    second = describe(viz(other_kind, [{"kind": "EventsNode", "event": other_event, "math": other_math}]))[0]
+    second = describe(
+        viz(other_kind, [{"kind": "EventsNode", "event": other_event, "math": other_math}])
+    )[0]
 
-    if (kind, " ".join(event.split()), math) != (other_kind, " ".join(other_event.split()), other_math):
+    if (kind, " ".join(event.split()), math) != (
+        other_kind,
+        " ".join(other_event.split()),
+        other_math,
+    ):
         assert first != second

@@ -26,7 +26,11 @@ class TestShortId:
 
         assert len({short_id_for(i) for i in ids}) == len(ids)
 
-    @given(st.lists(st.integers(min_value=0, max_value=SPACE - 1), min_size=2, max_size=50, unique=True))
+    @given(
+        st.lists(
+            st.integers(min_value=0, max_value=SPACE - 1), min_size=2, max_size=50, unique=True
+        )
+    )
     def test_any_distinct_ids_get_distinct_short_ids(self, ids: list[int]) -> None:
         assert len({short_id_for(i) for i in ids}) == len(ids)
 

@@ -1,0 +1,80 @@
+"""How an insight event reads in PostHog's activity log: its verb and its detected changes.
+
+The events already carry every changed field's value before and after; this applies
+PostHog's rules on top: which fields are tracked, empty values equal one another, and the
+dashboards change is listed by id and name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.insight import Insight
+
+# PostHog's tracked insight fields, in its model's order; `order` and `saved` are excluded.
+TRACKED_FIELDS = (
+    "name",
+    "derived_name",
+    "description",
+    "filters",
+    "query",
+    "deleted",
+    "favorited",
+    "tags",
+    "dashboards",
+)
+SCOPE = "Insight"
+
+
+def _empty(value: Any) -> bool:
+    # NOTE: False and 0 are real values; only absent, "" and empty collections are empty.
+    return value is None or (isinstance(value, str | list | dict | tuple) and not value)
+
+
+def _change(field: str, before: Any, after: Any) -> dict[str, Any] | None:
+    if field == "dashboards":
+        # PostHog's synthetic change: always "changed", both sides as [{id, name}].
+        return {
+            "type": SCOPE,
+            "action": "changed",
+            "field": field,
+            "before": before or [],
+            "after": after or [],
+        }
+    if _empty(before) and _empty(after):
+        return None
+    if _empty(before):
+        return {"type": SCOPE, "action": "created", "field": field, "before": None, "after": after}
+    if _empty(after):
+        return {"type": SCOPE, "action": "deleted", "field": field, "before": before, "after": None}
+    if before == after:
+        return None
+    return {"type": SCOPE, "action": "changed", "field": field, "before": before, "after": after}
+
+
+def activity_changes(event: Any) -> list[dict[str, Any]] | None:
+    """The changes an event shows in the activity log (None for a creation)."""
+    if isinstance(event, Insight.Created):
+        return None
+    recorded = {change["field"]: change for change in event.changes}
+    changes = []
+    for field in TRACKED_FIELDS:
+        if field in recorded:
+            change = _change(field, recorded[field]["before"], recorded[field]["after"])
+            if change is not None:
+                changes.append(change)
+    return changes
+
+
+def activity_verb(event: Any) -> str | None:
+    """created, updated, deleted or restored; None when the event shows no activity (an
+    update that changed only untracked fields, or nothing but the modification time)."""
+    if isinstance(event, Insight.Created):
+        return "created"
+    if isinstance(event, Insight.Deleted):
+        return "deleted"
+    if isinstance(event, Insight.Restored):
+        return "restored"
+    if isinstance(event, Insight.Updated) and activity_changes(event):
+        return "updated"
+    return None

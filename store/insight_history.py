@@ -1,0 +1,68 @@
+"""An insight's past, read from its own stream: events for activity pages, the insight as it
+was at a version, and reverting to one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.insight import EDITABLE_FIELDS, Insight, InsightNotFoundError
+from projections.insight_history import HistoryEntry
+from store.backend import Backend
+from store.insights import InsightCommands
+
+# Reverting restores what an insight says, not whether it is deleted.
+REVERTED_FIELDS = tuple(field for field in EDITABLE_FIELDS if field != "deleted")
+
+
+class InsightHistoryService:
+    """Reads insight streams for the audit trail and time travel; records reverts."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._commands = InsightCommands(backend)
+
+    def events(self, entries: Iterable[HistoryEntry]) -> dict[tuple[int, int], Any]:
+        """The events behind history entries, by (insight id, version): one read per insight,
+        of just the versions the entries span."""
+        versions: dict[int, list[int]] = {}
+        for entry in entries:
+            versions.setdefault(entry.insight_id, []).append(entry.version)
+        found: dict[tuple[int, int], Any] = {}
+        for insight_id, wanted in versions.items():
+            for event in self._backend.events.events.get(
+                Insight.create_id(insight_id), gt=min(wanted) - 1, lte=max(wanted)
+            ):
+                found[(insight_id, event.originator_version)] = event
+        return found
+
+    def at_version(self, project_id: int, insight_id: int, version: int) -> Insight:
+        """The insight as it was right after its `version`-th event."""
+        try:
+            insight = self._backend.events.repository.get(
+                Insight.create_id(insight_id), version=version
+            )
+        except AggregateNotFoundError:
+            raise InsightNotFoundError() from None
+        if insight.project_id != project_id or insight.version != version:
+            raise InsightNotFoundError()
+        return insight
+
+    def revert(
+        self, *, project_id: int, environment_id: int, actor_id: int, insight_id: int, version: int
+    ) -> None:
+        """Make the insight's editable fields what they were at `version`, as a new event
+        whose trigger names the revert."""
+        past = self.at_version(project_id, insight_id, version)
+        values = {field: past.values[field] for field in REVERTED_FIELDS}
+        values["dashboards"] = [ref["id"] for ref in past.values["dashboards"]]
+        self._commands.update(
+            project_id=project_id,
+            environment_id=environment_id,
+            actor_id=actor_id,
+            insight_id=insight_id,
+            values=values,
+            trigger={"job_type": "revert", "job_id": str(version), "payload": {"version": version}},
+        )
