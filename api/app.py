@@ -11,7 +11,10 @@ from api.errors import domain_error, serialize_error, unexpected_error
 from api.formats import ResponseFormat
 from api.openapi import Schema, spec
 from api.request_body import RequestBody
+from api.resources.capture import Capture, CaptureCors
 from api.resources.dashboards import Dashboard, Dashboards
+from api.resources.element_stats import ElementStats
+from api.resources.elements import Element, Elements
 from api.resources.insight_activity import InsightActivity
 from api.resources.insight_views import InsightViewsResource
 from api.resources.insights import Insight, Insights
@@ -19,12 +22,15 @@ from api.shapes import InsightPresenter
 from api.validation import pydantic_error
 from domain.errors import DomainError
 from store.backend import Backend
+from store.capture import CaptureService
 from store.dashboards import DashboardCommands
+from store.elements import ElementCommands
 from store.insight_history import InsightHistoryService
 from store.insights import InsightCommands
 from store.views import ViewCommands
 
 PREFIXES = ("/api/projects/{project_id}", "/api/environments/{project_id}")
+CAPTURE_PATHS = ("/e", "/capture", "/batch", "/i/v0/e")
 
 
 def _json_handler() -> falcon.media.JSONHandler:
@@ -33,7 +39,14 @@ def _json_handler() -> falcon.media.JSONHandler:
 
 def create_app(backend: Backend) -> falcon.App:
     """A WSGI app serving every route on `backend`."""
-    app = falcon.App(middleware=[RequestBody(), ResponseFormat(), Authentication(backend.accounts)])
+    app = falcon.App(
+        middleware=[
+            RequestBody(),
+            ResponseFormat(),
+            Authentication(backend.accounts),
+            CaptureCors(),
+        ]
+    )
     app.req_options.strip_url_path_trailing_slash = True
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = _json_handler()
     app.set_error_serializer(serialize_error)
@@ -62,6 +75,10 @@ def create_app(backend: Backend) -> falcon.App:
     )
     dashboards = Dashboards(dashboard_commands, backend.dashboards, backend.accounts)
     dashboard = Dashboard(dashboard_commands, backend.dashboards, backend.accounts)
+    element_commands = ElementCommands(backend)
+    elements = Elements(element_commands, backend.elements)
+    element = Element(element_commands, backend.elements)
+    element_stats = ElementStats(backend.analytics, backend.clock)
     for prefix in PREFIXES:
         app.add_route(f"{prefix}/insights", insights)
         app.add_route(f"{prefix}/insights/cancel", insights, suffix="cancel")
@@ -74,6 +91,13 @@ def create_app(backend: Backend) -> falcon.App:
         app.add_route(f"{prefix}/insights/{{insight_id}}", insight)
         app.add_route(f"{prefix}/dashboards", dashboards)
         app.add_route(f"{prefix}/dashboards/{{dashboard_id}}", dashboard)
+        app.add_route(f"{prefix}/elements", elements)
+        app.add_route(f"{prefix}/elements/stats", element_stats, suffix="stats")
+        app.add_route(f"{prefix}/elements/values", element_stats, suffix="values")
+        app.add_route(f"{prefix}/elements/{{element_id}}", element)
+    capture = Capture(CaptureService(backend), backend.accounts)
+    for path in CAPTURE_PATHS:
+        app.add_route(path, capture)
     app.add_route("/api/schema", Schema())
     spec.app = app
     return app

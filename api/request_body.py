@@ -14,32 +14,41 @@ _UNSET = object()
 
 
 class RequestBody:
-    """Middleware: reads at most 1 MiB + 1 byte of every body and refuses anything larger."""
+    """Middleware: reads at most 1 MiB + 1 byte of every body and refuses anything larger
+    (a resource may allow more with a `max_body_bytes` attribute)."""
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.raw_body = b""
         req.context.json_body = _UNSET
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]
+    ) -> None:
         if req.method in ("GET", "HEAD", "OPTIONS"):
             return
-        if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
-            raise _too_large()
+        limit = getattr(resource, "max_body_bytes", MAX_BODY_BYTES)
+        if req.content_length is not None and req.content_length > limit:
+            raise _too_large(limit)
         if (
             req.content_length is None
             and "chunked" in (req.get_header("Transfer-Encoding") or "").lower()
         ):
             # NOTE: falcon's bounded stream is empty without a Content-Length; the server's
             # own stream decodes the chunks and ends where the body does.
-            data = req.stream.read(MAX_BODY_BYTES + 1)
+            data = req.stream.read(limit + 1)
         else:
-            data = req.bounded_stream.read(MAX_BODY_BYTES + 1)
-        if len(data) > MAX_BODY_BYTES:
-            raise _too_large()
+            data = req.bounded_stream.read(limit + 1)
+        if len(data) > limit:
+            raise _too_large(limit)
         req.context.raw_body = data
 
 
-def _too_large() -> ApiError:
+def _too_large(limit: int) -> ApiError:
     return ApiError(
-        413, "invalid_request", "request_too_large", "Request body is larger than 1 MiB."
+        413,
+        "invalid_request",
+        "request_too_large",
+        f"Request body is larger than {limit >> 20} MiB.",
     )
 
 

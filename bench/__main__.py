@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import commands, http, list_latency, trending, views
+from bench import activity, commands, http, list_latency, trending, views
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -34,6 +34,19 @@ def _markdown(results: dict[str, Any]) -> str:
             _table(
                 results["commands"],
                 ["backend", "creates_per_second", "raw_saves_per_second", "ratio"],
+            ),
+            (
+                "**Hash chaining's cost** (the same creates with the library's plain recorder, in "
+                "a database of their own, interleaved with the runs above):"
+            ),
+            _table(
+                results["commands"],
+                [
+                    "backend",
+                    "creates_per_second",
+                    "unchained_creates_per_second",
+                    "hash_chain_ratio",
+                ],
             ),
             (
                 "**List latency** (in-process WSGI requests, one project; target p99 ≤ 25 ms and flat "
@@ -82,6 +95,25 @@ def _markdown(results: dict[str, Any]) -> str:
                     "rebuild_ratio",
                 ],
             ),
+            (
+                "**Audit trail** (an insight with 10,000 events in a log of 100,000; in-process "
+                "WSGI requests; target p99 ≤ 20 ms for page 1 of its activity):"
+            ),
+            _table(results["activity"], ["backend", "request", "p50_ms", "p99_ms"]),
+            (
+                "**`audit log` export** (every entry as JSON lines to /dev/null, vs selecting the "
+                "same notifications and nothing else; target ratio ≥ 0.3):"
+            ),
+            _table(
+                results["audit"],
+                [
+                    "backend",
+                    "log_events",
+                    "export_events_per_second",
+                    "raw_read_events_per_second",
+                    "ratio",
+                ],
+            ),
         ]
     )
 
@@ -102,6 +134,8 @@ def main() -> None:
         "http": [],
         "views": [],
         "trending": [],
+        "activity": [],
+        "audit": [],
     }
     for backend in backends:
         print(f"[{backend}] command throughput", flush=True)
@@ -120,6 +154,15 @@ def main() -> None:
                 repeat=50 if options.quick else 200,
             )
         )
+        print(f"[{backend}] audit trail", flush=True)
+        trail = activity.run(
+            backend,
+            events=2_000 if options.quick else 10_000,
+            log_events=20_000 if options.quick else 100_000,
+            repeat=50 if options.quick else 200,
+        )
+        results["activity"] += trail["latency"]
+        results["audit"].append(trail["export"])
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=1))
     markdown = _markdown(results)

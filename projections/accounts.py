@@ -229,6 +229,11 @@ class Accounts:
         project_id, member = rows[0]
         return EnvironmentAccess(environment_id, int(project_id), member is not None)
 
+    def project_by_token(self, token: str) -> int | None:
+        """The project whose public API token (phc_…) this is, or None."""
+        rows = self._database.query("SELECT id FROM projects WHERE api_token = %s", (token,))
+        return int(rows[0][0]) if rows else None
+
     def user_by_email(self, email: str) -> int | None:
         """The id of the user with this email (compared lower-cased), or None."""
         rows = self._database.query(

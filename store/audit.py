@@ -11,6 +11,7 @@ from typing import Any
 from eventsourcing.application import Application
 
 from domain.dashboard import Dashboard
+from domain.element import Element
 from domain.environment import Environment
 from domain.insight import Insight
 from domain.insight_activity import activity_changes, activity_verb
@@ -22,7 +23,17 @@ from store.backend import Backend
 from store.hash_chain import Tampering, verify
 
 BATCH = 1000
-SCOPES = ("insight", "dashboard", "key", "member", "project", "environment", "organization", "user")
+SCOPES = (
+    "insight",
+    "dashboard",
+    "element",
+    "key",
+    "member",
+    "project",
+    "environment",
+    "organization",
+    "user",
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,36 @@ def _entry(event: Any) -> dict[str, Any] | None:
             event.environment_id,
             event.actor_id,
             event.changes,
+        )
+    if isinstance(event, Element.Created):
+        return _simple(
+            "element",
+            "created",
+            event.element_id,
+            event.project_id,
+            event.environment_id,
+            event.actor_id,
+            [{"field": field, "after": value} for field, value in event.values.items()],
+        )
+    if isinstance(event, Element.Updated):
+        return _simple(
+            "element",
+            "updated",
+            event.element_id,
+            event.project_id,
+            event.environment_id,
+            event.actor_id,
+            event.changes,
+        )
+    if isinstance(event, Element.Deleted):
+        return _simple(
+            "element",
+            "deleted",
+            event.element_id,
+            event.project_id,
+            event.environment_id,
+            event.actor_id,
+            None,
         )
     if isinstance(event, PersonalApiKey.Created):
         return _simple(

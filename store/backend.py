@@ -15,12 +15,16 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import ConflictError
 from projections.accounts import Accounts, AccountsProjection
 from projections.dashboards import Dashboards, DashboardsProjection
+from projections.elements import Elements, ElementsProjection
 from projections.insight_history import InsightHistory, InsightHistoryProjection
 from projections.insight_list import InsightListProjection
 from projections.insight_queries import InsightReader
 from projections.insight_views import InsightViews, InsightViewsProjection
 from projections.projection import Projection
 from projections.projector import Projector
+from store.analytics_events import AnalyticsEvents
+from store.analytics_postgres import PostgresAnalyticsEvents
+from store.analytics_sqlite import SqliteAnalyticsEvents
 from store.config import ConfigError, DatabaseUrl
 from store.database import Database, connect
 from store.event_store import EventStore, ViewStore
@@ -52,8 +56,11 @@ class Backend:
     """Keeps the read models of the main log: accounts, dashboards, the insight list."""
     view_projector: Projector
     """Keeps the read models of the views log."""
+    analytics: AnalyticsEvents
+    """Captured analytics events and the element stats kept from them."""
     accounts: Accounts
     dashboards: Dashboards
+    elements: Elements
     insights: InsightReader
     insight_history: InsightHistory
     insight_views: InsightViews
@@ -96,6 +103,7 @@ class Backend:
     def close(self) -> None:
         self.events.close()
         self.views.close()
+        self.analytics.close()
         self.database.close()
 
 
@@ -116,6 +124,7 @@ def projections(dialect: str) -> list[Projection]:
     return [
         AccountsProjection(),
         DashboardsProjection(),
+        ElementsProjection(),
         InsightHistoryProjection(),
         InsightListProjection(dialect),
     ]
@@ -127,11 +136,20 @@ def view_projections() -> list[Projection]:
 
 
 def open_backend(
-    url: DatabaseUrl, *, create_tables: bool = False, clock: Clock = utc_now
+    url: DatabaseUrl,
+    *,
+    create_tables: bool = False,
+    clock: Clock = utc_now,
+    hash_chain: bool = True,
 ) -> Backend:
-    """Connect to the database at `url`; tables must exist unless `create_tables`."""
-    events = EventStore(env=url.eventsourcing_env(create_table=create_tables))
-    views = ViewStore(env=url.eventsourcing_env(create_table=create_tables, views=True))
+    """Connect to the database at `url`; tables must exist unless `create_tables`.
+    Events are hash-chained unless `hash_chain=False` (benchmarks only)."""
+    events = EventStore(
+        env=url.eventsourcing_env(create_table=create_tables, hash_chain=hash_chain)
+    )
+    views = ViewStore(
+        env=url.eventsourcing_env(create_table=create_tables, views=True, hash_chain=hash_chain)
+    )
     database = connect(url)
     return Backend(
         url=url,
@@ -141,8 +159,12 @@ def open_backend(
         sequences=Sequences(database),
         projector=Projector(events, database, projections(database.dialect)),
         view_projector=Projector(views, database, view_projections()),
+        analytics=SqliteAnalyticsEvents(url.analytics_sqlite_path)
+        if url.backend == "sqlite"
+        else PostgresAnalyticsEvents(database),
         accounts=Accounts(database),
         dashboards=Dashboards(database),
+        elements=Elements(database),
         insights=InsightReader(database),
         insight_history=InsightHistory(database),
         insight_views=InsightViews(database),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -101,9 +101,12 @@ class SqliteDatabase(Database):
 
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(
+        self, path: str, functions: Mapping[str, tuple[int, Callable[..., Any]]] | None = None
+    ) -> None:
         self._path = path
         self.path = path
+        self._functions = dict(functions or {})
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -121,6 +124,8 @@ class SqliteDatabase(Database):
             # Reads of large projects want their pages in memory, not behind a syscall.
             connection.execute("PRAGMA cache_size=-65536")
             connection.execute("PRAGMA mmap_size=268435456")
+            for name, (arity, function) in self._functions.items():
+                connection.create_function(name, arity, function, deterministic=True)
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)

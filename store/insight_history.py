@@ -8,11 +8,13 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.errors import InvalidInputError
 from domain.insight import EDITABLE_FIELDS, Insight, InsightNotFoundError
 from projections.insight_history import HistoryEntry
 from store.backend import Backend
 from store.insights import InsightCommands
 
+MAX_VERSION = 2**63 - 1
 # Reverting restores what an insight says, not whether it is deleted.
 REVERTED_FIELDS = tuple(field for field in EDITABLE_FIELDS if field != "deleted")
 
@@ -40,6 +42,8 @@ class InsightHistoryService:
 
     def at_version(self, project_id: int, insight_id: int, version: int) -> Insight:
         """The insight as it was right after its `version`-th event."""
+        if version > MAX_VERSION:
+            raise InsightNotFoundError()
         try:
             insight = self._backend.events.repository.get(
                 Insight.create_id(insight_id), version=version
@@ -55,9 +59,24 @@ class InsightHistoryService:
     ) -> None:
         """Make the insight's editable fields what they were at `version`, as a new event
         whose trigger names the revert."""
-        past = self.at_version(project_id, insight_id, version)
-        values = {field: past.values[field] for field in REVERTED_FIELDS}
-        values["dashboards"] = [ref["id"] for ref in past.values["dashboards"]]
+        try:
+            past = self.at_version(project_id, insight_id, version)
+        except InsightNotFoundError:
+            raise InvalidInputError(
+                f"This insight has no version {version}.", attr="version"
+            ) from None
+        current = self._backend.events.repository.get(Insight.create_id(insight_id))
+        # Only what differs: a field sent unchanged would still count as an edit.
+        values: dict[str, Any] = {
+            field: past.values[field]
+            for field in REVERTED_FIELDS
+            if past.values[field] != current.values[field]
+        }
+        past_dashboards = [ref["id"] for ref in past.values["dashboards"]]
+        if past_dashboards != [ref["id"] for ref in current.values["dashboards"]]:
+            values["dashboards"] = past_dashboards
+        if not values:
+            return
         self._commands.update(
             project_id=project_id,
             environment_id=environment_id,

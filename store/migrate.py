@@ -43,5 +43,6 @@ def migrate(url: DatabaseUrl) -> None:
                     cursor.execute(statement)
             for projector in backend.projectors:
                 projector.install()
+            backend.analytics.install()
         finally:
             backend.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from store.database import Database
 
-SEQUENCES = ("team", "insight", "dashboard", "tile", "user")
+SEQUENCES = ("team", "insight", "dashboard", "tile", "user", "element")
 
 
 def sequence_ddl(dialect: str) -> list[str]:

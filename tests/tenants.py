@@ -24,6 +24,8 @@ class Tenant:
     organization_id: str
     project_id: int
     key: str
+    project_api_key: str
+    """The project's public token (phc_…), for the capture endpoints."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -48,6 +50,12 @@ class Tenant:
         result = self.post("insights", json=fields)
         assert result.status_code == 201, result.text
         return result.json
+
+    def capture(self, events: list[dict[str, Any]]) -> falcon.testing.Result:
+        """POST the events to /batch/ with this project's token."""
+        return self.client.simulate_post(
+            "/batch/", json={"api_key": self.project_api_key, "batch": events}
+        )
 
     def create_dashboard(self, **fields: Any) -> dict[str, Any]:
         result = self.post("dashboards", json=fields)
@@ -92,4 +100,5 @@ class TenantFactory:
             organization_id=created.organization_id,
             project_id=created.project_id,
             key=key,
+            project_api_key=created.project_api_key,
         )

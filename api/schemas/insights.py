@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -82,7 +82,18 @@ def _instant(value: Any) -> datetime | None:
         raise PydanticCustomError(
             "invalid_input", "'{value}' is not an ISO-8601 date and time.", {"value": str(value)}
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # Year 1 east of Greenwich or year 9999 west of it: before, or after, everything.
+        offset = moment.utcoffset()
+        return (
+            datetime.min.replace(tzinfo=UTC)
+            if offset and offset > timedelta(0)
+            else (datetime.max.replace(tzinfo=UTC))
+        )
 
 
 def _search(value: Any) -> str | None:

@@ -14,7 +14,8 @@ from typing import Any
 import falcon
 import falcon.inspect
 
-PUBLIC_ROUTES = frozenset({"/api/schema"})
+# The schema is public; the capture endpoints authenticate with the project's public token.
+PUBLIC_ROUTES = frozenset({"/api/schema", "/e", "/capture", "/batch", "/i/v0/e"})
 _FIELD = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
 
 

@@ -65,6 +65,7 @@ def own_values(tenant: Tenant) -> dict[str, object]:
         "project_id": tenant.project_id,
         "insight_id": tenant.create_insight(name="Own insight")["id"],
         "dashboard_id": tenant.create_dashboard(name="Own board")["id"],
+        "element_id": tenant.post("elements", json={"tag_name": "a"}).json["id"],
     }
 
 
@@ -687,6 +688,9 @@ class TestOpenApiDocument:
         success = {"GET": "200", "PATCH": "200", "PUT": "200", "POST": "201", "DELETE": "405"}
         # Actions answer 200 (CONTRACT.md §1 rows 1, 2 and 5); only creations answer 201.
         actions = ("/cancel", "/generate_metadata", "/viewed", "/revert")
+        # Insights refuse DELETE with 405 (row 17); elements are deleted, 204 (row 10).
+        deletions = {"/api/projects/{project_id}/elements/{element_id}": "204"}
+        deletions["/api/environments/{project_id}/elements/{element_id}"] = "204"
 
         missing = [
             (route.template, method, status)
@@ -694,7 +698,11 @@ class TestOpenApiDocument:
             if not route.is_public
             for method in route.methods
             for status in (
-                "200" if route.template.endswith(actions) else success[method],
+                "200"
+                if route.template.endswith(actions)
+                else deletions.get(route.template, success[method])
+                if method == "DELETE"
+                else success[method],
                 "401",
                 "403",
                 "404",

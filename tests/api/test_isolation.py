@@ -79,6 +79,8 @@ class Victim:
     tenant: Tenant
     insight: dict[str, Any]
     dashboard: dict[str, Any]
+    element: dict[str, Any]
+    clicked_text: str
     staging_id: int
 
     @property
@@ -91,6 +93,8 @@ class Victim:
             *self.insight["tags"],
             self.dashboard["name"],
             self.dashboard["description"],
+            self.element["text"],
+            self.clicked_text,
             self.tenant.email,
             creator["uuid"],
             creator["distinct_id"],
@@ -123,10 +127,30 @@ def victim(tenants: TenantFactory) -> Victim:
         tags=[f"vera-tag-{secret}"],
         dashboards=[dashboard["id"]],
     )
+    element = tenant.post("elements", json={"tag_name": "a", "text": f"Vera link {secret}"})
+    assert element.status_code == 201, element.text
+    clicked_text = f"Vera button {secret}"
+    captured = tenant.capture(
+        [
+            {
+                "event": "$autocapture",
+                "distinct_id": "vera",
+                "properties": {"$elements": [{"tag_name": "button", "$el_text": clicked_text}]},
+            }
+        ]
+    )
+    assert captured.status_code == 200, captured.text
     staging_id = Tenancy(tenant.backend).add_environment(
         project_id=tenant.project_id, name="Staging"
     )
-    return Victim(tenant=tenant, insight=insight, dashboard=dashboard, staging_id=staging_id)
+    return Victim(
+        tenant=tenant,
+        insight=insight,
+        dashboard=dashboard,
+        element=element.json,
+        clicked_text=clicked_text,
+        staging_id=staging_id,
+    )
 
 
 @pytest.fixture
@@ -144,6 +168,7 @@ def victim_paths(route: ServedRoute, victim: Victim) -> list[str]:
         "project_id": [victim.tenant.project_id, victim.staging_id],
         "insight_id": [victim.insight["id"], victim.insight["short_id"]],
         "dashboard_id": [victim.dashboard["id"]],
+        "element_id": [victim.element["id"]],
     }
     fields = route.fields
     unknown = [name for name in fields if name not in choices]
@@ -319,6 +344,11 @@ class TestAnotherOrganizationsKey:
         assert [item["id"] for item in dashboards["results"]] == [victim.dashboard["id"]]
         assert dashboards["results"][0]["name"] == victim.dashboard["name"]
         assert dashboards["results"][0]["deleted"] is False
+        assert owner.get("elements").json["results"] == [victim.element]
+        stats = owner.get("elements/stats").json["results"]
+        assert [(row["count"], row["elements"][0]["text"]) for row in stats] == [
+            (1, victim.clicked_text)
+        ]
 
 
 class TestForeignIdsThroughYourOwnProject:
@@ -328,6 +358,7 @@ class TestForeignIdsThroughYourOwnProject:
             "project_id": [mallory.project_id],
             "insight_id": [victim.insight["id"], victim.insight["short_id"]],
             "dashboard_id": [victim.dashboard["id"]],
+            "element_id": [victim.element["id"]],
         }
         fields = route.fields
         assert all(name in choices for name in fields), f"{route.template}: teach the test"

@@ -51,6 +51,7 @@ MAIN_LOG, VIEWS_LOG = "insightlog", "insightlog_views"
 LOG_OF = {
     "accounts": MAIN_LOG,
     "dashboards": MAIN_LOG,
+    "elements": MAIN_LOG,
     "insight_history": MAIN_LOG,
     "insight_list": MAIN_LOG,
     "insight_views": VIEWS_LOG,
@@ -709,7 +710,7 @@ class TestStatus:
         positions = {name: heads[MAIN_LOG] for name in EVERY_PROJECTION}
         positions["insight_views"] = heads[VIEWS_LOG] - 2
         assert status == expected_status(positions, heads)
-        assert [entry["lag"] for entry in status] == [0, 0, 0, 0, 2]
+        assert [entry["lag"] for entry in status] == [0, 0, 0, 0, 0, 2]
 
     def test_status_reports_no_lag_once_the_worker_has_run(
         self, fresh_url: DatabaseUrl, worker: ProjectionWorkerProcess

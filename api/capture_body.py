@@ -1,0 +1,78 @@
+"""The bodies PostHog SDKs send to the capture endpoints, decoded to JSON.
+
+posthog-python posts JSON, gzipped when asked (`Content-Encoding: gzip`); posthog-js posts
+gzip with `?compression=gzip-js`, or a form whose `data` field is base64-encoded JSON;
+its image fallback sends that `data` in the query string of a GET.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from typing import Any
+from urllib.parse import parse_qs
+
+import falcon
+import orjson
+
+from api.errors import ApiError, bad_request
+
+MAX_CAPTURE_BYTES = 20 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _too_large() -> ApiError:
+    return ApiError(
+        413, "invalid_request", "request_too_large", "Capture payload is larger than 20 MiB."
+    )
+
+
+def _gunzip(data: bytes) -> bytes:
+    decompressor = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
+    try:
+        inflated = decompressor.decompress(data, MAX_CAPTURE_BYTES + 1)
+    except zlib.error:
+        raise bad_request("The body is not valid gzip data.", code="parse_error") from None
+    if len(inflated) > MAX_CAPTURE_BYTES or decompressor.unconsumed_tail:
+        raise _too_large()
+    return inflated
+
+
+def _base64(data: bytes) -> bytes:
+    # A form decoder turns '+' into ' '; URL-safe base64 uses '-' and '_'.
+    text = data.strip().replace(b" ", b"+").replace(b"-", b"+").replace(b"_", b"/")
+    try:
+        return base64.b64decode(text + b"=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise bad_request(
+            "The body is neither JSON nor base64-encoded JSON.", code="parse_error"
+        ) from None
+
+
+def capture_payload(req: falcon.Request) -> Any:
+    """The decoded JSON of a capture request (GET `data=` or any POST encoding)."""
+    compression = (req.get_param("compression") or "").lower()
+    if req.method == "GET":
+        data = (req.get_param("data") or "").encode()
+    else:
+        data = req.context.raw_body
+        if (req.content_type or "").startswith("application/x-www-form-urlencoded"):
+            form = parse_qs(data.decode("latin-1"), keep_blank_values=True)
+            data = (form.get("data") or [""])[0].encode("latin-1")
+            compression = (form.get("compression") or [compression])[0].lower()
+    if not data.strip():
+        raise bad_request("No data found. Make sure to send events in the body.", code="no_data")
+    encoding = (req.get_header("Content-Encoding") or "").lower()
+    if compression in ("gzip", "gzip-js") or "gzip" in encoding or data[:2] == _GZIP_MAGIC:
+        data = _gunzip(data)
+    elif compression not in ("", "base64"):
+        raise bad_request(f"Unsupported compression {compression!r}; use gzip.", code="parse_error")
+    if data.lstrip()[:1] not in (b"{", b"["):
+        data = _base64(data)
+        if data[:2] == _GZIP_MAGIC:
+            data = _gunzip(data)
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise bad_request(f"Invalid JSON: {error.msg}.", code="parse_error") from None

@@ -1,0 +1,99 @@
+"""Element stats (which elements people click, rage-click and dead-click) and the values
+an element key takes, from the element stats kept at capture time."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import falcon
+import orjson
+
+from api.auth import authorize
+from api.formats import send
+from api.openapi import documented
+from api.pagination import page_url
+from api.schemas.element_stats import stats_params, values_key
+from api.schemas.elements import ElementStatsOut, ElementValueOut
+from domain.elements_chain import attributes_filter, chain_has_value, elements_from_chain
+from projections.timestamps import to_micros
+from store.analytics_events import AnalyticsEvents, ChainCount, StatsQuery
+
+TAGS = ["elements"]
+MAX_VALUES = 100
+CACHE_CONTROL = "public, max-age=30"
+
+
+class ElementStats:
+    """/elements/stats and /elements/values"""
+
+    def __init__(self, analytics: AnalyticsEvents, clock: Callable[[], datetime]) -> None:
+        self._analytics = analytics
+        self._clock = clock
+
+    @documented(tags=TAGS, ok={"HTTP_200": ElementStatsOut}, errors=(400,))
+    @authorize("element:read")
+    def on_get_stats(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
+        """Chains by how often they were hit, most first."""
+        params = stats_params(req, self._clock())
+        rows = self._analytics.element_stats(
+            StatsQuery(
+                project_id=req.context.caller.project_id,
+                events=params.events,
+                start=to_micros(params.date_from),
+                end=to_micros(params.date_to),
+                properties=params.properties,
+                limit=params.limit,
+                offset=params.offset,
+            )
+        )
+        keep = attributes_filter(params.data_attributes)
+        reshaped = keep is not None or params.max_depth is not None
+        as_csv = req.get_param("format") == "csv"
+
+        def elements(row: ChainCount) -> Any:
+            if reshaped:
+                return elements_from_chain(
+                    row.chain, attributes_filter=keep, max_depth=params.max_depth
+                )
+            # Parsed when the chain was first seen: most pages need no parsing at all.
+            return orjson.loads(row.elements_json) if as_csv else orjson.Fragment(row.elements_json)
+
+        limit, offset = params.limit, params.offset
+        results = [
+            {"count": row.count, "hash": row.hash, "type": row.event, "elements": elements(row)}
+            for row in rows[:limit]
+        ]
+        previous = None
+        if offset > 0:
+            previous = page_url(req, {"offset": max(0, offset - limit)})
+        send(
+            resp,
+            {
+                "results": results,
+                "next": page_url(req, {"offset": offset + limit}) if len(rows) > limit else None,
+                "previous": previous,
+            },
+        )
+        resp.set_header("Cache-Control", CACHE_CONTROL)
+        resp.set_header("Vary", "Accept, Accept-Encoding, Query-String")
+
+    @documented(tags=TAGS, ok={"HTTP_200": list[ElementValueOut]}, errors=(400,))
+    @authorize("element:read")
+    def on_get_values(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
+        """The most frequent values of an element key among autocaptured clicks."""
+        key = values_key(req)
+        if key is None:
+            send(resp, [])
+            return
+        value = req.get_param("value")
+        counts: Counter[str] = Counter()
+        for chain, extracted, count in self._analytics.element_values(
+            req.context.caller.project_id, key
+        ):
+            if value is None or chain_has_value(chain, key, value):
+                counts[extracted] += count
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_VALUES]
+        send(resp, [{"name": name} for name, _ in top])

@@ -1,0 +1,229 @@
+"""Analytics events: telemetry captured from PostHog SDKs, kept append-only beside (not in)
+the event store, with the element statistics read model kept current as they arrive.
+
+One interface, `AnalyticsEvents`, with an implementation per database; the SQL they share is
+here, each dialect supplies how it inserts, reads a property and matches a regex.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from domain.analytics_event import CapturedEvent
+from domain.elements_chain import chain_hash, elements_from_chain, first_value
+from domain.property_filter import FilterGroup, PropertyFilter
+from store.database import Cursor, Database
+
+ELEMENT_EVENTS = ("$autocapture", "$rageclick", "$dead_click")
+VALUE_KEYS = ("tag_name", "text", "href", "attr_id")
+DAY_MICROS = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class ChainCount:
+    """One row of element stats: how often an event hit a chain."""
+
+    chain: str
+    hash: str
+    event: str
+    count: int
+    elements_json: bytes
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    """What element stats count: day-grained when there are no property filters."""
+
+    project_id: int
+    events: tuple[str, ...]
+    start: int
+    end: int
+    properties: FilterGroup | None
+    limit: int
+    offset: int
+
+
+@lru_cache(maxsize=65_536)
+def chain_row(chain: str) -> tuple[str, str, str | None, str | None, str | None, str | None]:
+    """What the read model keeps per chain: hash, parsed elements (JSON) and the value each
+    `elements/values` key extracts. Cached: a site has far fewer chains than clicks."""
+    elements = orjson.dumps(elements_from_chain(chain)).decode()
+    return (chain_hash(chain), elements, *(first_value(chain, key) for key in VALUE_KEYS))  # type: ignore[return-value]
+
+
+class AnalyticsEvents(ABC):
+    """Append-only analytics events and the element stats kept from them."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # -- the parts each database does its own way
+
+    @abstractmethod
+    def _insert_new(self, cursor: Cursor, events: Sequence[CapturedEvent]) -> list[UUID]:
+        """Insert the events whose (project, uuid) is not stored yet; their uuids."""
+
+    @abstractmethod
+    def _property(self, key: str) -> tuple[str, list[Any]]:
+        """SQL for a property's text (NULL when absent or null), with its parameters."""
+
+    @abstractmethod
+    def _matches(self, expression: str) -> str:
+        """SQL that is true when `expression` matches the regex given as a parameter."""
+
+    @abstractmethod
+    def ddl(self) -> list[str]:
+        """Statements creating every table and index (idempotent)."""
+
+    def install(self) -> None:
+        """Create the tables."""
+        with self.database.transaction(write=True) as cursor:
+            for statement in self.ddl():
+                cursor.execute(statement)
+
+    def close(self) -> None:
+        """Release what this store opened itself."""
+
+    # -- writes
+
+    def insert(self, events: Sequence[CapturedEvent]) -> int:
+        """Store the events not seen before (by project and uuid) and count their element
+        clicks, atomically; returns how many were new."""
+        unique = list({(event.project_id, event.uuid): event for event in events}.values())
+        with self.database.transaction(write=True) as cursor:
+            new = set(self._insert_new(cursor, unique))
+            counted = [
+                e
+                for e in unique
+                if e.uuid in new and e.event in ELEMENT_EVENTS and e.elements_chain
+            ]
+            if counted:
+                self._count(cursor, counted)
+        return len(new)
+
+    def _count(self, cursor: Cursor, events: list[CapturedEvent]) -> None:
+        chains = {(e.project_id, e.elements_chain) for e in events}
+        cursor.executemany(
+            "INSERT INTO element_chains (project_id, chain_hash, chain, elements, "
+            "tag_name, text, href, attr_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            sorted(
+                (project, chain_row(chain)[0], chain, *chain_row(chain)[1:])
+                for project, chain in chains
+            ),
+        )
+        counts = Counter(
+            (e.project_id, e.event, e.timestamp // DAY_MICROS, chain_row(e.elements_chain)[0])
+            for e in events
+        )
+        # Sorted, so concurrent writers lock the same rows in the same order.
+        cursor.executemany(
+            "INSERT INTO element_stats (project_id, event, day, chain_hash, count) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (project_id, event, day, chain_hash) "
+            "DO UPDATE SET count = element_stats.count + excluded.count",
+            sorted((*key, count) for key, count in counts.items()),
+        )
+
+    # -- reads
+
+    def element_stats(self, query: StatsQuery) -> list[ChainCount]:
+        """Chains by count (then hash, event), one page; at most `limit + 1` rows so the
+        caller can tell whether there is a next page."""
+        placeholders = ", ".join(["%s"] * len(query.events))
+        if query.properties is None:
+            counted = (
+                "SELECT chain_hash, event, SUM(count) AS n FROM element_stats "
+                f"WHERE project_id = %s AND event IN ({placeholders}) AND day BETWEEN %s AND %s "
+                "GROUP BY chain_hash, event"
+            )
+            params: list[Any] = [
+                query.project_id,
+                *query.events,
+                query.start // DAY_MICROS,
+                query.end // DAY_MICROS,
+            ]
+        else:
+            condition, condition_params = self._group_sql(query.properties)
+            counted = (
+                "SELECT chain_hash, event, COUNT(*) AS n FROM analytics_events "
+                f"WHERE project_id = %s AND event IN ({placeholders}) "
+                "AND timestamp BETWEEN %s AND %s AND chain_hash IS NOT NULL "
+                f"AND {condition} GROUP BY chain_hash, event"
+            )
+            params = [query.project_id, *query.events, query.start, query.end, *condition_params]
+        rows = self.database.query(
+            f"SELECT c.chain, t.chain_hash, t.event, t.n, c.elements FROM ({counted}) t "
+            "JOIN element_chains c ON c.project_id = %s AND c.chain_hash = t.chain_hash "
+            "ORDER BY t.n DESC, t.chain_hash, t.event LIMIT %s OFFSET %s",
+            (*params, query.project_id, query.limit + 1, query.offset),
+        )
+        return [
+            ChainCount(chain, hash_, event, int(n), elements.encode())
+            for chain, hash_, event, n, elements in rows
+        ]
+
+    def element_values(self, project_id: int, key: str) -> list[tuple[str, str, int]]:
+        """(chain, the value `key` extracts from it, autocapture count) for every chain
+        that has such a value."""
+        if key not in VALUE_KEYS:
+            raise ValueError(f"unknown values key {key!r}")
+        return [
+            (chain, value, int(n))
+            for chain, value, n in self.database.query(
+                f"SELECT c.chain, c.{key}, t.n FROM (SELECT chain_hash, SUM(count) AS n "
+                "FROM element_stats WHERE project_id = %s AND event = '$autocapture' "
+                "GROUP BY chain_hash) t JOIN element_chains c "
+                "ON c.project_id = %s AND c.chain_hash = t.chain_hash "
+                f"WHERE c.{key} IS NOT NULL AND c.{key} <> ''",
+                (project_id, project_id),
+            )
+        ]
+
+    def _group_sql(self, group: FilterGroup) -> tuple[str, list[Any]]:
+        if not group.items:
+            return "1 = 1", []
+        parts, params = [], []
+        for item in group.items:
+            sql, item_params = (
+                self._group_sql(item) if isinstance(item, FilterGroup) else self._filter_sql(item)
+            )
+            parts.append(f"({sql})")
+            params += item_params
+        return f" {group.kind} ".join(parts), params
+
+    def _filter_sql(self, item: PropertyFilter) -> tuple[str, list[Any]]:
+        value, params = self._property(item.key)
+        operator, values = item.operator, list(item.values)
+        if operator == "is_set":
+            return f"{value} IS NOT NULL", params
+        if operator == "is_not_set":
+            return f"{value} IS NULL", params
+        marks = ", ".join(["%s"] * len(values))
+        if operator == "exact":
+            return f"{value} IN ({marks})", params + values
+        if operator == "is_not":
+            return f"{value} IS NULL OR {value} NOT IN ({marks})", params * 2 + values
+        if operator in ("icontains", "not_icontains"):
+            patterns = [f"%{_like_escaped(v.lower())}%" for v in values]
+            test = " OR ".join(f"lower({value}) LIKE %s ESCAPE '\\'" for _ in values)
+            test_params = [p for pattern in patterns for p in (*params, pattern)]
+            if operator == "icontains":
+                return test, test_params
+            return f"{value} IS NULL OR NOT ({test})", params + test_params
+        test = " OR ".join(self._matches(value) for _ in values)
+        test_params = [p for pattern in values for p in (*params, pattern)]
+        if operator == "regex":
+            return test, test_params
+        return f"{value} IS NULL OR NOT ({test})", params + test_params
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

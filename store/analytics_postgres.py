@@ -1,0 +1,79 @@
+"""Analytics events on PostgreSQL: properties as jsonb, a batch inserted in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from domain.analytics_event import CapturedEvent
+from store.analytics_events import AnalyticsEvents, chain_row
+from store.database import Cursor
+
+
+class PostgresAnalyticsEvents(AnalyticsEvents):
+    """AnalyticsEvents in the PostgreSQL database of the event store, sharing the pool
+    of our other tables."""
+
+    def ddl(self) -> list[str]:
+        return [
+            (
+                "CREATE TABLE IF NOT EXISTS analytics_events ("
+                "project_id BIGINT NOT NULL, uuid UUID NOT NULL, event TEXT NOT NULL, "
+                "distinct_id TEXT NOT NULL, timestamp BIGINT NOT NULL, "
+                "properties JSONB NOT NULL, elements_chain TEXT NOT NULL, chain_hash TEXT, "
+                "UNIQUE (project_id, uuid))"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS analytics_events_by_time "
+                "ON analytics_events (project_id, event, timestamp)"
+            ),
+            (
+                "CREATE TABLE IF NOT EXISTS element_stats ("
+                "project_id BIGINT NOT NULL, event TEXT NOT NULL, day BIGINT NOT NULL, "
+                "chain_hash TEXT NOT NULL, count BIGINT NOT NULL, "
+                "PRIMARY KEY (project_id, event, day, chain_hash))"
+            ),
+            (
+                "CREATE TABLE IF NOT EXISTS element_chains ("
+                "project_id BIGINT NOT NULL, chain_hash TEXT NOT NULL, chain TEXT NOT NULL, "
+                "elements TEXT NOT NULL, tag_name TEXT, text TEXT, href TEXT, attr_id TEXT, "
+                "PRIMARY KEY (project_id, chain_hash))"
+            ),
+        ]
+
+    def _insert_new(self, cursor: Cursor, events: Sequence[CapturedEvent]) -> list[UUID]:
+        columns: list[list[Any]] = [[] for _ in range(8)]
+        for event in events:
+            for column, value in zip(
+                columns,
+                (
+                    event.project_id,
+                    event.uuid,
+                    event.event,
+                    event.distinct_id,
+                    event.timestamp,
+                    orjson.dumps(event.properties).decode(),
+                    event.elements_chain,
+                    chain_row(event.elements_chain)[0] if event.elements_chain else None,
+                ),
+                strict=True,
+            ):
+                column.append(value)
+        rows = cursor.execute(
+            "INSERT INTO analytics_events (project_id, uuid, event, distinct_id, timestamp, "
+            "properties, elements_chain, chain_hash) "
+            "SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::text[], %s::text[], "
+            "%s::bigint[], %s::jsonb[], %s::text[], %s::text[]) "
+            "ON CONFLICT DO NOTHING RETURNING uuid",
+            columns,
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def _property(self, key: str) -> tuple[str, list[Any]]:
+        return "(properties ->> %s)", [key]
+
+    def _matches(self, expression: str) -> str:
+        return f"{expression} ~ %s"

@@ -1,0 +1,104 @@
+"""Analytics events on SQLite: a file of their own beside the event store, so a burst of
+captured events never waits on (or holds up) the writer of domain events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from domain.analytics_event import CapturedEvent
+from store.analytics_events import AnalyticsEvents, chain_row
+from store.database import Cursor, SqliteDatabase
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str, value: str | None) -> bool | None:
+    return None if value is None else _compiled(pattern).search(value) is not None
+
+
+class SqliteAnalyticsEvents(AnalyticsEvents):
+    """AnalyticsEvents in a SQLite file; `x REGEXP p` is Python's `re.search`."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(SqliteDatabase(path, functions={"regexp": (2, _regexp)}))
+
+    def close(self) -> None:
+        self.database.close()
+
+    def ddl(self) -> list[str]:
+        return [
+            (
+                "CREATE TABLE IF NOT EXISTS analytics_events ("
+                "project_id INTEGER NOT NULL, uuid TEXT NOT NULL, event TEXT NOT NULL, "
+                "distinct_id TEXT NOT NULL, timestamp INTEGER NOT NULL, "
+                "properties TEXT NOT NULL, elements_chain TEXT NOT NULL, chain_hash TEXT, "
+                "UNIQUE (project_id, uuid))"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS analytics_events_by_time "
+                "ON analytics_events (project_id, event, timestamp)"
+            ),
+            *_STATS_DDL,
+        ]
+
+    def _insert_new(self, cursor: Cursor, events: Sequence[CapturedEvent]) -> list[UUID]:
+        new = []
+        for event in events:
+            row = cursor.execute(
+                "INSERT INTO analytics_events (project_id, uuid, event, distinct_id, "
+                "timestamp, properties, elements_chain, chain_hash) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING uuid",
+                (
+                    event.project_id,
+                    str(event.uuid),
+                    event.event,
+                    event.distinct_id,
+                    event.timestamp,
+                    orjson.dumps(event.properties).decode(),
+                    event.elements_chain,
+                    chain_row(event.elements_chain)[0] if event.elements_chain else None,
+                ),
+            ).fetchone()
+            if row is not None:
+                new.append(event.uuid)
+        return new
+
+    def _property(self, key: str) -> tuple[str, list[Any]]:
+        # json_extract gives 1/0 for booleans; PostHog compares them as "true"/"false".
+        path = f'$."{key}"'
+        return (
+            (
+                "(CASE json_type(properties, %s) WHEN 'true' THEN 'true' "
+                "WHEN 'false' THEN 'false' WHEN 'null' THEN NULL "
+                "ELSE CAST(json_extract(properties, %s) AS TEXT) END)"
+            ),
+            [path, path],
+        )
+
+    def _matches(self, expression: str) -> str:
+        return f"{expression} REGEXP %s"
+
+
+_STATS_DDL = [
+    (
+        "CREATE TABLE IF NOT EXISTS element_stats ("
+        "project_id INTEGER NOT NULL, event TEXT NOT NULL, day INTEGER NOT NULL, "
+        "chain_hash TEXT NOT NULL, count INTEGER NOT NULL, "
+        "PRIMARY KEY (project_id, event, day, chain_hash))"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS element_chains ("
+        "project_id INTEGER NOT NULL, chain_hash TEXT NOT NULL, chain TEXT NOT NULL, "
+        "elements TEXT NOT NULL, tag_name TEXT, text TEXT, href TEXT, attr_id TEXT, "
+        "PRIMARY KEY (project_id, chain_hash))"
+    ),
+]
