@@ -17,6 +17,7 @@ import falcon
 import orjson
 
 from api.errors import ApiError, bad_request
+from store import json_codec
 
 MAX_CAPTURE_BYTES = 20 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -36,6 +37,8 @@ def _gunzip(data: bytes) -> bytes:
         raise bad_request("The body is not valid gzip data.", code="parse_error") from None
     if len(inflated) > MAX_CAPTURE_BYTES or decompressor.unconsumed_tail:
         raise _too_large()
+    if not decompressor.eof:
+        raise bad_request("The body is not valid gzip data.", code="parse_error")
     return inflated
 
 
@@ -58,8 +61,8 @@ def capture_payload(req: falcon.Request) -> Any:
     else:
         data = req.context.raw_body
         if (req.content_type or "").startswith("application/x-www-form-urlencoded"):
-            form = parse_qs(data.decode("latin-1"), keep_blank_values=True)
-            data = (form.get("data") or [""])[0].encode("latin-1")
+            form = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True)
+            data = (form.get("data") or [""])[0].encode()
             compression = (form.get("compression") or [compression])[0].lower()
     if not data.strip():
         raise bad_request("No data found. Make sure to send events in the body.", code="no_data")
@@ -73,6 +76,6 @@ def capture_payload(req: falcon.Request) -> Any:
         if data[:2] == _GZIP_MAGIC:
             data = _gunzip(data)
     try:
-        return orjson.loads(data)
+        return json_codec.loads(data)
     except orjson.JSONDecodeError as error:
         raise bad_request(f"Invalid JSON: {error.msg}.", code="parse_error") from None

@@ -7,9 +7,9 @@ import io
 from typing import Any
 
 import falcon
-import orjson
 
 from api.errors import not_found
+from store import json_codec
 
 FORMATS = ("json", "csv")
 
@@ -58,7 +58,7 @@ def send(resp: falcon.Response, payload: Any, status: str = falcon.HTTP_200) -> 
     """Answer with `payload` as JSON (kept on the context in case CSV was asked for)."""
     resp.status = status
     resp.context.payload = payload
-    resp.data = orjson.dumps(payload)
+    resp.data = json_codec.dumps(payload)
     resp.content_type = falcon.MEDIA_JSON
 
 

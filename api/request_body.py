@@ -8,6 +8,7 @@ import falcon
 import orjson
 
 from api.errors import ApiError, bad_request
+from store import json_codec
 
 MAX_BODY_BYTES = 1 << 20
 _UNSET = object()
@@ -57,7 +58,7 @@ def parse_json(req: falcon.Request) -> Any:
     if req.context.json_body is _UNSET:
         raw = req.context.raw_body
         try:
-            req.context.json_body = orjson.loads(raw) if raw.strip() else {}
+            req.context.json_body = json_codec.loads(raw) if raw.strip() else {}
         except orjson.JSONDecodeError as error:
             raise ApiError(
                 400, "invalid_request", "parse_error", f"JSON parse error - {error.msg}"

@@ -63,7 +63,7 @@ def audit_log(
         if email is not None:
             user = backend.accounts.user_by_email(email)
             if user is None:
-                raise click.BadParameter(f"no user has the email {email}", param_hint="--user")
+                raise click.ClickException(f"No user has the email {email}.")
             user_id = user
         selected = AuditFilter(
             project_id=project_id,

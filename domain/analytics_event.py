@@ -15,6 +15,7 @@ from domain.errors import InvalidInputError
 
 MAX_EVENT_NAME = 400
 MAX_DISTINCT_ID = 200
+MAX_DEPTH = 64
 _REPLACEMENT = "\ufffd"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -35,6 +36,19 @@ class CapturedEvent:
 def _invalid(index: int, field: str | None, problem: str) -> InvalidInputError:
     attr = f"batch__{index}" + (f"__{field}" if field else "")
     return InvalidInputError(f"Invalid event at index {index}: {problem}", attr=attr)
+
+
+def _depth(value: Any) -> int:
+    """How deeply containers nest in `value` (without recursion: it may be very deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend(
+                (child, level + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
 
 
 def _without_nul(value: Any) -> Any:
@@ -97,8 +111,14 @@ def _chain(raw: dict[str, Any], properties: dict[str, Any], index: int) -> str:
     elements = properties.pop("$elements", None)
     chain = raw.get("elements_chain") or properties.pop("$elements_chain", None) or ""
     if elements:
-        if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
-            raise _invalid(index, "properties", "`$elements` must be a list of objects.")
+        if not isinstance(elements, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("attributes") or {}, dict) for e in elements
+        ):
+            raise _invalid(
+                index,
+                "properties",
+                "`$elements` must be a list of objects, each with `attributes` an object.",
+            )
         chain = chain or chain_from_elements(elements)
     if not isinstance(chain, str):
         raise _invalid(index, "elements_chain", "`elements_chain` must be a text.")
@@ -112,6 +132,8 @@ def captured_event(
     an event without a uuid gets `new_uuid`."""
     if not isinstance(raw, dict):
         raise _invalid(index, None, "an event must be a JSON object.")
+    if _depth(raw) > MAX_DEPTH:
+        raise _invalid(index, "properties", f"the event nests deeper than {MAX_DEPTH} levels.")
     raw = _without_nul(raw)
     name = raw.get("event")
     if not isinstance(name, str) or not name.strip():

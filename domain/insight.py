@@ -231,8 +231,10 @@ class Insight(Aggregate):
         values: Mapping[str, Any],
         new_tiles: Mapping[int, int] | None = None,
         trigger: dict[str, Any] | None = None,
+        dashboard_names: Mapping[int, str | None] | None = None,
     ) -> bool:
-        """Apply a partial update; returns False when it changes nothing at all."""
+        """Apply a partial update; returns False when it changes nothing at all.
+        `dashboard_names` are the linked dashboards' names now (they may have been renamed)."""
         restoring = self.deleted and values.get("deleted") is False
         if self.deleted and not restoring:
             raise InsightNotFoundError()
@@ -248,8 +250,21 @@ class Insight(Aggregate):
             d: t for d, t in (new_tiles or {}).items() if d in linking and str(d) not in self.tiles
         }
         _check_tiles(normalized.get("dashboards", []), self.tiles, tiles)
+        names = dashboard_names or {}
+        before = {
+            **self.values,
+            "dashboards": [
+                {"id": ref["id"], "name": names.get(ref["id"], ref["name"])}
+                for ref in self.values["dashboards"]
+            ],
+        }
+        if "dashboards" in normalized and sorted(_ids(normalized["dashboards"])) == sorted(
+            _ids(self.values["dashboards"])
+        ):
+            # The same dashboards: a rename since they were linked is no change of the insight.
+            del normalized["dashboards"]
         changes = [
-            {"field": field, "before": self.values[field], "after": value}
+            {"field": field, "before": before[field], "after": value}
             for field, value in normalized.items()
             if value != self.values[field]
         ]

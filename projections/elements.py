@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import orjson
 from eventsourcing.utils import get_topic
 
 from domain.element import ELEMENT_FIELDS, Element
 from projections.projection import EventByEventProjection
+from store import json_codec
 from store.database import Cursor, Database
 
 # `order` is a reserved word in SQL; the column is `element_order`.
@@ -19,7 +19,7 @@ _COLUMNS = "id, project_id, " + ", ".join(_FIELD_COLUMNS.values())
 
 
 def _column_value(field: str, value: Any) -> Any:
-    return orjson.dumps(value).decode() if field in _JSON_FIELDS else value
+    return json_codec.dumps(value).decode() if field in _JSON_FIELDS else value
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class ElementRow:
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> ElementRow:
         values = {
-            field: orjson.loads(value) if field in _JSON_FIELDS else value
+            field: json_codec.loads(value) if field in _JSON_FIELDS else value
             for field, value in zip(ELEMENT_FIELDS, row[2:], strict=True)
         }
         return cls(id=int(row[0]), project_id=int(row[1]), values=values)

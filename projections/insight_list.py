@@ -13,6 +13,7 @@ from domain.insight_query import legacy_type, query_type
 from projections.projection import EventByEventProjection
 from projections.search_index import search_index
 from projections.timestamps import to_micros
+from store import json_codec
 from store.database import Cursor
 
 # The columns an insight's editable fields are stored in; JSON ones are encoded.
@@ -40,7 +41,7 @@ def search_text(name: Any, derived_name: Any, description: Any, tags: list[str])
 
 def _encode(field: str, value: Any) -> Any:
     if field in JSON_FIELDS:
-        return None if value is None else orjson.dumps(value).decode()
+        return None if value is None else json_codec.dumps(value).decode()
     if isinstance(value, bool):
         return int(value)
     return value

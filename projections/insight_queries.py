@@ -11,6 +11,7 @@ import orjson
 from domain.insight_query import INSIGHT_SOURCE_KINDS, QUERY_TYPES
 from projections.search import Match, SearchTerm
 from projections.search_index import search_index
+from store import json_codec
 from store.database import Cursor, Database
 
 _COLUMNS = (
@@ -69,8 +70,8 @@ class InsightRow:
             name=row[4],
             derived_name=row[5],
             description=row[6],
-            query=None if row[7] is None else orjson.loads(row[7]),
-            filters=orjson.loads(row[8]),
+            query=None if row[7] is None else json_codec.loads(row[7]),
+            filters=json_codec.loads(row[8]),
             tags=orjson.loads(row[9]),
             order=None if row[10] is None else int(row[10]),
             favorited=bool(row[11]),

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
@@ -21,21 +21,22 @@ from domain.analytics_event import CapturedEvent
 from domain.elements_chain import chain_hash, elements_from_chain, first_value
 from domain.property_filter import FilterGroup, PropertyFilter
 from store.database import Cursor, Database
+from store.element_counts import VERSION_DDL, ElementCounts, bump_version
 
 ELEMENT_EVENTS = ("$autocapture", "$rageclick", "$dead_click")
 VALUE_KEYS = ("tag_name", "text", "href", "attr_id")
 DAY_MICROS = 86_400_000_000
 
 
-@dataclass(frozen=True)
-class ChainCount:
-    """One row of element stats: how often an event hit a chain."""
+class ChainCount(NamedTuple):
+    """One row of element stats: how often an event hit a chain (a tuple: pages hold
+    tens of thousands)."""
 
     chain: str
+    elements_json: bytes
     hash: str
     event: str
     count: int
-    elements_json: bytes
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,28 @@ class StatsQuery:
     offset: int
 
 
+# Hashes are unsigned 64-bit; a BIGINT column holds them shifted, which keeps their order.
+_SHIFT = 2**63
+MAX_CACHED_CHAINS = 100_000
+
+
+def stored_hash(chain: str) -> int:
+    """The chain's hash as its BIGINT column value."""
+    return int(chain_hash(chain), 16) - _SHIFT
+
+
+def public_hash(stored: int) -> str:
+    """The hash the API shows: lower-case hex, unpadded."""
+    return format(stored + _SHIFT, "x")
+
+
 @lru_cache(maxsize=65_536)
-def chain_row(chain: str) -> tuple[str, str, str | None, str | None, str | None, str | None]:
+def chain_row(chain: str) -> tuple[int, str, str | None, str | None, str | None, str | None]:
     """What the read model keeps per chain: hash, parsed elements (JSON) and the value each
     `elements/values` key extracts. Cached: a site has far fewer chains than clicks."""
     elements = orjson.dumps(elements_from_chain(chain)).decode()
-    return (chain_hash(chain), elements, *(first_value(chain, key) for key in VALUE_KEYS))  # type: ignore[return-value]
+    values = [first_value(chain, key) for key in VALUE_KEYS]
+    return (stored_hash(chain), elements, *values)  # type: ignore[return-value]
 
 
 class AnalyticsEvents(ABC):
@@ -64,6 +81,9 @@ class AnalyticsEvents(ABC):
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        # A chain's text and parsed elements never change: stats pages read them from here.
+        self._chains: dict[int, dict[int, tuple[str, bytes, str]]] = {}
+        self._counts = ElementCounts(database)
 
     # -- the parts each database does its own way
 
@@ -79,6 +99,10 @@ class AnalyticsEvents(ABC):
     def _matches(self, expression: str) -> str:
         """SQL that is true when `expression` matches the regex given as a parameter."""
 
+    def _pattern(self, pattern: str) -> str:
+        """A regex filter's pattern as this database runs it (checked: 400 if it cannot)."""
+        return pattern
+
     @abstractmethod
     def ddl(self) -> list[str]:
         """Statements creating every table and index (idempotent)."""
@@ -86,7 +110,7 @@ class AnalyticsEvents(ABC):
     def install(self) -> None:
         """Create the tables."""
         with self.database.transaction(write=True) as cursor:
-            for statement in self.ddl():
+            for statement in [*self.ddl(), *VERSION_DDL]:
                 cursor.execute(statement)
 
     def close(self) -> None:
@@ -121,15 +145,20 @@ class AnalyticsEvents(ABC):
             ),
         )
         counts = Counter(
-            (e.project_id, e.event, e.timestamp // DAY_MICROS, chain_row(e.elements_chain)[0])
+            (e.project_id, chain_row(e.elements_chain)[0], e.event, e.timestamp // DAY_MICROS)
             for e in events
         )
         # Sorted, so concurrent writers lock the same rows in the same order.
+        versions = {
+            project: bump_version(cursor, project)
+            for project in sorted({e.project_id for e in events})
+        }
         cursor.executemany(
-            "INSERT INTO element_stats (project_id, event, day, chain_hash, count) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (project_id, event, day, chain_hash) "
-            "DO UPDATE SET count = element_stats.count + excluded.count",
-            sorted((*key, count) for key, count in counts.items()),
+            "INSERT INTO element_stats (project_id, chain_hash, event, day, count, version) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (project_id, chain_hash, event, day) "
+            "DO UPDATE SET count = element_stats.count + excluded.count, "
+            "version = excluded.version",
+            sorted((*key, count, versions[key[0]]) for key, count in counts.items()),
         )
 
     # -- reads
@@ -137,38 +166,57 @@ class AnalyticsEvents(ABC):
     def element_stats(self, query: StatsQuery) -> list[ChainCount]:
         """Chains by count (then hash, event), one page; at most `limit + 1` rows so the
         caller can tell whether there is a next page."""
-        placeholders = ", ".join(["%s"] * len(query.events))
         if query.properties is None:
-            counted = (
-                "SELECT chain_hash, event, SUM(count) AS n FROM element_stats "
-                f"WHERE project_id = %s AND event IN ({placeholders}) AND day BETWEEN %s AND %s "
-                "GROUP BY chain_hash, event"
+            totals = self._counts.totals(
+                query.project_id, query.events, query.start // DAY_MICROS, query.end // DAY_MICROS
             )
-            params: list[Any] = [
-                query.project_id,
-                *query.events,
-                query.start // DAY_MICROS,
-                query.end // DAY_MICROS,
-            ]
+            rows = totals[query.offset : query.offset + query.limit + 1]
         else:
+            placeholders = ", ".join(["%s"] * len(query.events))
             condition, condition_params = self._group_sql(query.properties)
-            counted = (
+            rows = self.database.query(
                 "SELECT chain_hash, event, COUNT(*) AS n FROM analytics_events "
                 f"WHERE project_id = %s AND event IN ({placeholders}) "
                 "AND timestamp BETWEEN %s AND %s AND chain_hash IS NOT NULL "
-                f"AND {condition} GROUP BY chain_hash, event"
+                f"AND {condition} GROUP BY chain_hash, event "
+                "ORDER BY n DESC, chain_hash, event LIMIT %s OFFSET %s",
+                (
+                    query.project_id,
+                    *query.events,
+                    query.start,
+                    query.end,
+                    *condition_params,
+                    query.limit + 1,
+                    query.offset,
+                ),
             )
-            params = [query.project_id, *query.events, query.start, query.end, *condition_params]
+        chains = self._chain_texts(query.project_id, {row[0] for row in rows})
+        return [ChainCount(*chains[stored], event, int(n)) for stored, event, n in rows]
+
+    def _chain_texts(self, project_id: int, hashes: set[int]) -> dict[int, tuple[str, bytes, str]]:
+        """Each chain's text, parsed elements and public hash, by stored hash."""
+        known = self._chains.setdefault(project_id, {})
+        missing = sorted(hashes - known.keys())
+        if sum(map(len, self._chains.values())) + len(missing) > MAX_CACHED_CHAINS:
+            self._chains.clear()
+            known = self._chains[project_id] = {}
+            missing = sorted(hashes)
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            for stored, chain, elements in self.database.query(
+                "SELECT chain_hash, chain, elements FROM element_chains WHERE project_id = %s "
+                f"AND chain_hash IN ({', '.join(['%s'] * len(chunk))})",
+                (project_id, *chunk),
+            ):
+                known[int(stored)] = (chain, elements.encode(), public_hash(int(stored)))
+        return known
+
+    def stats_version(self, project_id: int) -> int:
+        """A number that changes whenever the project's element stats may have changed."""
         rows = self.database.query(
-            f"SELECT c.chain, t.chain_hash, t.event, t.n, c.elements FROM ({counted}) t "
-            "JOIN element_chains c ON c.project_id = %s AND c.chain_hash = t.chain_hash "
-            "ORDER BY t.n DESC, t.chain_hash, t.event LIMIT %s OFFSET %s",
-            (*params, query.project_id, query.limit + 1, query.offset),
+            "SELECT version FROM element_stats_versions WHERE project_id = %s", (project_id,)
         )
-        return [
-            ChainCount(chain, hash_, event, int(n), elements.encode())
-            for chain, hash_, event, n, elements in rows
-        ]
+        return int(rows[0][0]) if rows else 0
 
     def element_values(self, project_id: int, key: str) -> list[tuple[str, str, int]]:
         """(chain, the value `key` extracts from it, autocapture count) for every chain
@@ -219,7 +267,7 @@ class AnalyticsEvents(ABC):
                 return test, test_params
             return f"{value} IS NULL OR NOT ({test})", params + test_params
         test = " OR ".join(self._matches(value) for _ in values)
-        test_params = [p for pattern in values for p in (*params, pattern)]
+        test_params = [p for pattern in values for p in (*params, self._pattern(pattern))]
         if operator == "regex":
             return test, test_params
         return f"{value} IS NULL OR NOT ({test})", params + test_params

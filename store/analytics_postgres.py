@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-import orjson
+import psycopg
 
 from domain.analytics_event import CapturedEvent
+from domain.errors import InvalidInputError
+from store import json_codec
 from store.analytics_events import AnalyticsEvents, chain_row
 from store.database import Cursor
 
@@ -23,7 +25,7 @@ class PostgresAnalyticsEvents(AnalyticsEvents):
                 "CREATE TABLE IF NOT EXISTS analytics_events ("
                 "project_id BIGINT NOT NULL, uuid UUID NOT NULL, event TEXT NOT NULL, "
                 "distinct_id TEXT NOT NULL, timestamp BIGINT NOT NULL, "
-                "properties JSONB NOT NULL, elements_chain TEXT NOT NULL, chain_hash TEXT, "
+                "properties JSONB NOT NULL, elements_chain TEXT NOT NULL, chain_hash BIGINT, "
                 "UNIQUE (project_id, uuid))"
             ),
             (
@@ -33,12 +35,12 @@ class PostgresAnalyticsEvents(AnalyticsEvents):
             (
                 "CREATE TABLE IF NOT EXISTS element_stats ("
                 "project_id BIGINT NOT NULL, event TEXT NOT NULL, day BIGINT NOT NULL, "
-                "chain_hash TEXT NOT NULL, count BIGINT NOT NULL, "
-                "PRIMARY KEY (project_id, event, day, chain_hash))"
+                "chain_hash BIGINT NOT NULL, count BIGINT NOT NULL, version BIGINT NOT NULL, "
+                "PRIMARY KEY (project_id, chain_hash, event, day))"
             ),
             (
                 "CREATE TABLE IF NOT EXISTS element_chains ("
-                "project_id BIGINT NOT NULL, chain_hash TEXT NOT NULL, chain TEXT NOT NULL, "
+                "project_id BIGINT NOT NULL, chain_hash BIGINT NOT NULL, chain TEXT NOT NULL, "
                 "elements TEXT NOT NULL, tag_name TEXT, text TEXT, href TEXT, attr_id TEXT, "
                 "PRIMARY KEY (project_id, chain_hash))"
             ),
@@ -55,7 +57,7 @@ class PostgresAnalyticsEvents(AnalyticsEvents):
                     event.event,
                     event.distinct_id,
                     event.timestamp,
-                    orjson.dumps(event.properties).decode(),
+                    json_codec.dumps(event.properties).decode(),
                     event.elements_chain,
                     chain_row(event.elements_chain)[0] if event.elements_chain else None,
                 ),
@@ -66,7 +68,7 @@ class PostgresAnalyticsEvents(AnalyticsEvents):
             "INSERT INTO analytics_events (project_id, uuid, event, distinct_id, timestamp, "
             "properties, elements_chain, chain_hash) "
             "SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::text[], %s::text[], "
-            "%s::bigint[], %s::jsonb[], %s::text[], %s::text[]) "
+            "%s::bigint[], %s::jsonb[], %s::text[], %s::bigint[]) "
             "ON CONFLICT DO NOTHING RETURNING uuid",
             columns,
         ).fetchall()
@@ -77,3 +79,44 @@ class PostgresAnalyticsEvents(AnalyticsEvents):
 
     def _matches(self, expression: str) -> str:
         return f"{expression} ~ %s"
+
+    def _pattern(self, pattern: str) -> str:
+        translated = postgres_regex(pattern)
+        try:
+            self.database.query("SELECT '' ~ %s", (translated,))
+        except psycopg.errors.InvalidRegularExpression as error:
+            raise InvalidInputError(
+                f"Invalid regular expression {pattern!r}: {error.diag.message_primary}.",
+                attr="properties",
+            ) from None
+        return translated
+
+
+def postgres_regex(pattern: str) -> str:
+    """Python's regex dialect (which the filters are checked against) in PostgreSQL's:
+    word boundaries are \\y there, and groups cannot be named."""
+    out, index, in_class = [], 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            out.append(
+                {"b": "\\y", "B": "\\Y"}.get(escaped, char + escaped)
+                if not in_class
+                else char + escaped
+            )
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif pattern.startswith("(?P<", index):
+            end = pattern.find(">", index)
+            if end != -1:
+                out.append("(")
+                index = end + 1
+                continue
+        out.append(char)
+        index += 1
+    return "".join(out)

@@ -9,9 +9,8 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-import orjson
-
 from domain.analytics_event import CapturedEvent
+from store import json_codec
 from store.analytics_events import AnalyticsEvents, chain_row
 from store.database import Cursor, SqliteDatabase
 
@@ -25,11 +24,18 @@ def _regexp(pattern: str, value: str | None) -> bool | None:
     return None if value is None else _compiled(pattern).search(value) is not None
 
 
+def _lower(value: str | None) -> str | None:
+    # SQLite's own lower() folds ASCII only; icontains must fold "Ü" as PostgreSQL does.
+    return None if value is None else value.lower()
+
+
 class SqliteAnalyticsEvents(AnalyticsEvents):
     """AnalyticsEvents in a SQLite file; `x REGEXP p` is Python's `re.search`."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(SqliteDatabase(path, functions={"regexp": (2, _regexp)}))
+        super().__init__(
+            SqliteDatabase(path, functions={"regexp": (2, _regexp), "lower": (1, _lower)})
+        )
 
     def close(self) -> None:
         self.database.close()
@@ -40,7 +46,7 @@ class SqliteAnalyticsEvents(AnalyticsEvents):
                 "CREATE TABLE IF NOT EXISTS analytics_events ("
                 "project_id INTEGER NOT NULL, uuid TEXT NOT NULL, event TEXT NOT NULL, "
                 "distinct_id TEXT NOT NULL, timestamp INTEGER NOT NULL, "
-                "properties TEXT NOT NULL, elements_chain TEXT NOT NULL, chain_hash TEXT, "
+                "properties TEXT NOT NULL, elements_chain TEXT NOT NULL, chain_hash INTEGER, "
                 "UNIQUE (project_id, uuid))"
             ),
             (
@@ -63,7 +69,7 @@ class SqliteAnalyticsEvents(AnalyticsEvents):
                     event.event,
                     event.distinct_id,
                     event.timestamp,
-                    orjson.dumps(event.properties).decode(),
+                    json_codec.dumps(event.properties).decode(),
                     event.elements_chain,
                     chain_row(event.elements_chain)[0] if event.elements_chain else None,
                 ),
@@ -73,15 +79,16 @@ class SqliteAnalyticsEvents(AnalyticsEvents):
         return new
 
     def _property(self, key: str) -> tuple[str, list[Any]]:
-        # json_extract gives 1/0 for booleans; PostHog compares them as "true"/"false".
+        # PostHog compares the JSON text: booleans as true/false (json_extract gives 1/0),
+        # numbers as written (`->` keeps their text; a cast to TEXT would round them).
         path = f'$."{key}"'
         return (
             (
-                "(CASE json_type(properties, %s) WHEN 'true' THEN 'true' "
-                "WHEN 'false' THEN 'false' WHEN 'null' THEN NULL "
-                "ELSE CAST(json_extract(properties, %s) AS TEXT) END)"
+                "(CASE json_type(properties, %s) WHEN 'text' THEN json_extract(properties, %s) "
+                "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN NULL "
+                "ELSE properties -> %s END)"
             ),
-            [path, path],
+            [path, path, path],
         )
 
     def _matches(self, expression: str) -> str:
@@ -92,12 +99,12 @@ _STATS_DDL = [
     (
         "CREATE TABLE IF NOT EXISTS element_stats ("
         "project_id INTEGER NOT NULL, event TEXT NOT NULL, day INTEGER NOT NULL, "
-        "chain_hash TEXT NOT NULL, count INTEGER NOT NULL, "
-        "PRIMARY KEY (project_id, event, day, chain_hash))"
+        "chain_hash INTEGER NOT NULL, count INTEGER NOT NULL, version INTEGER NOT NULL, "
+        "PRIMARY KEY (project_id, chain_hash, event, day)) WITHOUT ROWID"
     ),
     (
         "CREATE TABLE IF NOT EXISTS element_chains ("
-        "project_id INTEGER NOT NULL, chain_hash TEXT NOT NULL, chain TEXT NOT NULL, "
+        "project_id INTEGER NOT NULL, chain_hash INTEGER NOT NULL, chain TEXT NOT NULL, "
         "elements TEXT NOT NULL, tag_name TEXT, text TEXT, href TEXT, attr_id TEXT, "
         "PRIMARY KEY (project_id, chain_hash))"
     ),

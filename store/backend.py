@@ -97,7 +97,7 @@ class Backend:
         except Exception as error:  # noqa: BLE001 - sqlite3, psycopg and the library differ
             raise ConfigError(
                 f"the database at {self.url.describe()} has no insightlog tables "
-                f"(run `insightlog migrate`): {error}"
+                f"(run `insightlog migrate`): {str(error).splitlines()[0]}"
             ) from None
 
     def close(self) -> None:

@@ -66,6 +66,11 @@ class DashboardCommands:
 
         self._backend.retrying(attempt)
 
+    def names(self, dashboard_ids: Iterable[int]) -> dict[int, str | None]:
+        """The current name of each existing dashboard."""
+        found = {d: self._load(d) for d in dashboard_ids}
+        return {d: dashboard.name for d, dashboard in found.items() if dashboard is not None}
+
     def refs(self, project_id: int, dashboard_ids: Iterable[int]) -> list[DashboardRef]:
         """The dashboards an insight of `project_id` may be placed on, named; deleted ones
         are skipped as PostHog does, ones of other projects are a 400."""

@@ -77,6 +77,8 @@ class InsightHistoryService:
             values["dashboards"] = past_dashboards
         if not values:
             return
+        # An update saves the insight unless told otherwise; a revert restores `saved` too.
+        values["saved"] = past.values["saved"]
         self._commands.update(
             project_id=project_id,
             environment_id=environment_id,

@@ -84,6 +84,7 @@ class InsightCommands:
             new_tiles = self._new_tiles(
                 insight.dashboards_needing_tiles(ref["id"] for ref in values.get("dashboards", []))
             )
+            names = self._dashboards.names(insight.dashboard_ids) if "dashboards" in values else {}
             if insight.update(
                 environment_id=environment_id,
                 actor_id=actor_id,
@@ -91,6 +92,7 @@ class InsightCommands:
                 values=values,
                 new_tiles=new_tiles,
                 trigger=trigger,
+                dashboard_names=names,
             ):
                 self._backend.record(insight)
 

@@ -3,7 +3,8 @@ an element key takes, from the element stats kept at capture time."""
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from store.analytics_events import AnalyticsEvents, ChainCount, StatsQuery
 TAGS = ["elements"]
 MAX_VALUES = 100
 CACHE_CONTROL = "public, max-age=30"
+MAX_CACHED_BYTES = 128 << 20
 
 
 class ElementStats:
@@ -32,11 +34,39 @@ class ElementStats:
     def __init__(self, analytics: AnalyticsEvents, clock: Callable[[], datetime]) -> None:
         self._analytics = analytics
         self._clock = clock
+        # Whole answers by URL and stats version: a page of 50,000 chains is costly to
+        # build and, until the next click is captured, the same for everyone who asks.
+        self._pages: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+        self._pages_lock = threading.Lock()
 
     @documented(tags=TAGS, ok={"HTTP_200": ElementStatsOut}, errors=(400,))
     @authorize("element:read")
     def on_get_stats(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         """Chains by how often they were hit, most first."""
+        project = req.context.caller.project_id
+        # Relative dates are day-grained here: today's date completes the key.
+        key = (req.url, self._clock().date().toordinal(), self._analytics.stats_version(project))
+        as_csv = req.get_param("format") == "csv"
+        with self._pages_lock:
+            cached = None if as_csv else self._pages.get(key)
+        if cached is None:
+            self._answer_stats(req, resp, as_csv)
+            if not as_csv:
+                self._remember(key, resp.data)
+        else:
+            resp.data, resp.content_type = cached, falcon.MEDIA_JSON
+        resp.set_header("Cache-Control", CACHE_CONTROL)
+        resp.set_header("Vary", "Accept, Accept-Encoding, Query-String")
+
+    def _remember(self, key: tuple[str, int, int], page: bytes) -> None:
+        if len(page) > MAX_CACHED_BYTES // 4:
+            return
+        with self._pages_lock:
+            self._pages[key] = page
+            while sum(map(len, self._pages.values())) > MAX_CACHED_BYTES:
+                self._pages.popitem(last=False)
+
+    def _answer_stats(self, req: falcon.Request, resp: falcon.Response, as_csv: bool) -> None:
         params = stats_params(req, self._clock())
         rows = self._analytics.element_stats(
             StatsQuery(
@@ -51,21 +81,32 @@ class ElementStats:
         )
         keep = attributes_filter(params.data_attributes)
         reshaped = keep is not None or params.max_depth is not None
-        as_csv = req.get_param("format") == "csv"
 
         def elements(row: ChainCount) -> Any:
             if reshaped:
                 return elements_from_chain(
                     row.chain, attributes_filter=keep, max_depth=params.max_depth
                 )
-            # Parsed when the chain was first seen: most pages need no parsing at all.
-            return orjson.loads(row.elements_json) if as_csv else orjson.Fragment(row.elements_json)
+            return orjson.loads(row.elements_json)
 
         limit, offset = params.limit, params.offset
-        results = [
-            {"count": row.count, "hash": row.hash, "type": row.event, "elements": elements(row)}
-            for row in rows[:limit]
-        ]
+        results: Any
+        if reshaped or as_csv:
+            results = [
+                {"count": row.count, "hash": row.hash, "type": row.event, "elements": elements(row)}
+                for row in rows[:limit]
+            ]
+        else:
+            # The common page, written straight from the stored JSON: it may hold 50,000 rows.
+            results = orjson.Fragment(
+                b"["
+                + b",".join(
+                    b'{"count":%d,"hash":"%s","type":"%s","elements":%s}'
+                    % (row.count, row.hash.encode(), row.event.encode(), row.elements_json)
+                    for row in rows[:limit]
+                )
+                + b"]"
+            )
         previous = None
         if offset > 0:
             previous = page_url(req, {"offset": max(0, offset - limit)})
@@ -77,8 +118,6 @@ class ElementStats:
                 "previous": previous,
             },
         )
-        resp.set_header("Cache-Control", CACHE_CONTROL)
-        resp.set_header("Vary", "Accept, Accept-Encoding, Query-String")
 
     @documented(tags=TAGS, ok={"HTTP_200": list[ElementValueOut]}, errors=(400,))
     @authorize("element:read")

@@ -13,6 +13,7 @@ from api.errors import bad_request
 from domain.dates import parse_date
 from domain.errors import InvalidInputError
 from domain.property_filter import FilterGroup, parse_properties
+from store import json_codec
 from store.analytics_events import ELEMENT_EVENTS, VALUE_KEYS
 
 DEFAULT_LIMIT = 50_000
@@ -39,7 +40,7 @@ def _include(req: falcon.Request) -> tuple[str, ...]:
     for value in raw:
         if value.strip().startswith("["):
             try:
-                parsed = orjson.loads(value)
+                parsed = json_codec.loads(value)
             except orjson.JSONDecodeError:
                 raise bad_request("include must be a valid JSON array when passed as one") from None
             if not isinstance(parsed, list) or not all(isinstance(name, str) for name in parsed):
@@ -81,7 +82,7 @@ def _properties(req: falcon.Request) -> FilterGroup | None:
     if raw is None or not raw.strip():
         return None
     try:
-        parsed: Any = orjson.loads(raw)
+        parsed: Any = json_codec.loads(raw)
     except orjson.JSONDecodeError:
         raise bad_request("properties must be valid JSON.", attr="properties") from None
     group = parse_properties(parsed)
