@@ -22,7 +22,7 @@ run: install
 	@test -f var/demo.env || $(BIN)/insightlog bootstrap --email $(DEMO_EMAIL) \
 		--first-name Demo --organization "Demo Organization" --project "Demo Project" \
 		--env-file var/demo.env > var/demo.json
-	@echo "Demo credentials: run '. var/demo.env' to get \$$KEY and \$$PROJECT"
+	@echo "Demo credentials: run '. var/demo.env' to get \$$KEY, \$$PROJECT and \$$TOKEN"
 	@$(BIN)/insightlog projections run & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 		$(BIN)/insightlog serve --host 127.0.0.1 --port 8000 --workers 2

@@ -46,7 +46,7 @@ def migrate() -> None:
     "--env-file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Also write `export KEY=... PROJECT=...` lines for shells to this file.",
+    help="Also write `export KEY=... PROJECT=... TOKEN=...` lines for shells to this file.",
 )
 @friendly
 def bootstrap(
@@ -72,7 +72,10 @@ def bootstrap(
         key = Keys(backend).create(email=email, scopes=["*"], label="bootstrap")
     if env_file:
         with open(env_file, "w", encoding="utf-8") as handle:
-            handle.write(f"export KEY={key.raw_key}\nexport PROJECT={created.project_id}\n")
+            handle.write(
+                f"export KEY={key.raw_key}\nexport PROJECT={created.project_id}\n"
+                f"export TOKEN={created.project_api_key}\n"
+            )
     print_json(
         {
             "user_id": created.user_id,

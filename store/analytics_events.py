@@ -121,7 +121,11 @@ class AnalyticsEvents(ABC):
     def insert(self, events: Sequence[CapturedEvent]) -> int:
         """Store the events not seen before (by project and uuid) and count their element
         clicks, atomically; returns how many were new."""
-        unique = list({(event.project_id, event.uuid): event for event in events}.values())
+        # Sorted, so that two batches sharing uuids lock them in the same order.
+        unique = sorted(
+            {(event.project_id, event.uuid): event for event in events}.values(),
+            key=lambda event: (event.project_id, event.uuid.int),
+        )
         with self.database.transaction(write=True) as cursor:
             new = set(self._insert_new(cursor, unique))
             counted = [

@@ -10,15 +10,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
-from domain.dashboard import Dashboard
-from domain.element import Element
-from domain.environment import Environment
-from domain.insight import Insight
-from domain.insight_activity import activity_changes, activity_verb
-from domain.organization import Organization
-from domain.personal_api_key import PersonalApiKey
-from domain.project import Project
-from domain.user import User
+from store.audit_entries import audit_entry
 from store.backend import Backend
 from store.hash_chain import Tampering, verify
 
@@ -56,159 +48,6 @@ class AuditFilter:
         )
 
 
-def _entry(event: Any) -> dict[str, Any] | None:
-    """What an event says in the audit trail; None for events that are no change of note.
-    Secrets never appear: a key's hash stays in the event store."""
-    if isinstance(event, Insight.Created | Insight.Changed):
-        verb = activity_verb(event) or "updated"
-        return {
-            "scope": "insight",
-            "activity": verb,
-            "item_id": str(event.insight_id),
-            "project_id": event.project_id,
-            "environment_id": event.environment_id,
-            "actor_id": event.actor_id,
-            "changes": activity_changes(event),
-            "trigger": getattr(event, "trigger", None),
-        }
-    if isinstance(event, Dashboard.Created):
-        return _simple(
-            "dashboard",
-            "created",
-            event.dashboard_id,
-            event.project_id,
-            event.environment_id,
-            event.actor_id,
-            [{"field": field, "after": value} for field, value in event.values.items()],
-        )
-    if isinstance(event, Dashboard.Updated):
-        return _simple(
-            "dashboard",
-            "updated",
-            event.dashboard_id,
-            event.project_id,
-            event.environment_id,
-            event.actor_id,
-            event.changes,
-        )
-    if isinstance(event, Element.Created):
-        return _simple(
-            "element",
-            "created",
-            event.element_id,
-            event.project_id,
-            event.environment_id,
-            event.actor_id,
-            [{"field": field, "after": value} for field, value in event.values.items()],
-        )
-    if isinstance(event, Element.Updated):
-        return _simple(
-            "element",
-            "updated",
-            event.element_id,
-            event.project_id,
-            event.environment_id,
-            event.actor_id,
-            event.changes,
-        )
-    if isinstance(event, Element.Deleted):
-        return _simple(
-            "element",
-            "deleted",
-            event.element_id,
-            event.project_id,
-            event.environment_id,
-            event.actor_id,
-            None,
-        )
-    if isinstance(event, PersonalApiKey.Created):
-        return _simple(
-            "key",
-            "created",
-            str(event.originator_id),
-            None,
-            None,
-            event.actor_id,
-            [
-                {"field": "user_id", "after": event.user_id},
-                {"field": "label", "after": event.label},
-                {"field": "scopes", "after": event.scopes},
-                {"field": "scoped_projects", "after": event.scoped_projects},
-            ],
-        )
-    if isinstance(event, PersonalApiKey.Revoked):
-        return _simple("key", "revoked", str(event.originator_id), None, None, event.actor_id, None)
-    if isinstance(event, Project.MemberAdded):
-        return _simple(
-            "member", "added", event.user_id, event.project_id, None, event.actor_id, None
-        )
-    if isinstance(event, Project.Created):
-        return _simple(
-            "project",
-            "created",
-            event.project_id,
-            event.project_id,
-            None,
-            event.actor_id,
-            [
-                {"field": "name", "after": event.name},
-                {"field": "organization_id", "after": event.organization_id},
-            ],
-        )
-    if isinstance(event, Environment.Created):
-        return _simple(
-            "environment",
-            "created",
-            event.environment_id,
-            event.project_id,
-            event.environment_id,
-            event.actor_id,
-            [{"field": "name", "after": event.name}],
-        )
-    if isinstance(event, Organization.Created):
-        return _simple(
-            "organization",
-            "created",
-            str(event.originator_id),
-            None,
-            None,
-            event.actor_id,
-            [{"field": "name", "after": event.name}],
-        )
-    if isinstance(event, User.Created):
-        return _simple(
-            "user",
-            "created",
-            event.user_id,
-            None,
-            None,
-            None,
-            [{"field": "email", "after": event.email}],
-        )
-    return None
-
-
-def _simple(
-    scope: str,
-    activity: str,
-    item_id: Any,
-    project_id: int | None,
-    environment_id: int | None,
-    actor_id: int | None,
-    changes: list[dict[str, Any]] | None,
-) -> dict[str, Any]:
-    return {
-        "scope": scope,
-        "activity": activity,
-        "item_id": str(item_id),
-        "project_id": project_id,
-        "environment_id": environment_id,
-        "actor_id": actor_id,
-        "changes": changes,
-        "trigger": None,
-    }
-
-
 def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str, Any]]:
     """Every entry of the main log that passes the filter, in log order, a batch at a time."""
     store = backend.events
@@ -217,7 +56,7 @@ def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str,
     while batch := store.recorder.select_notifications(start=position + 1, limit=BATCH):
         for notification in batch:
             event = store.mapper.to_domain_event(notification)
-            entry = _entry(event)
+            entry = audit_entry(event)
             if entry is None or not audit_filter.admits(entry, event.timestamp):
                 continue
             actor = entry["actor_id"]

@@ -6,12 +6,18 @@ from collections.abc import Iterator
 
 import falcon.testing
 import pytest
+from hypothesis import HealthCheck, settings
 
 from api.app import create_app
 from store.backend import Backend, open_backend
 from store.config import DatabaseUrl
 from tests.databases import BACKENDS, DatabaseFactory
 from tests.tenants import Tenant, TenantFactory
+
+# No test may depend on how fast this machine is: hypothesis's per-example deadline and its
+# "input generation is slow" check are timings, and they fail on a loaded CI runner.
+settings.register_profile("insightlog", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("insightlog")
 
 
 @pytest.fixture(scope="session")

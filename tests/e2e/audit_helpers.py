@@ -6,9 +6,9 @@ attacker with database access would make them)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -144,20 +144,40 @@ class MeasuredRun:
     stderr: str
 
 
+# Linux carries a process's peak-RSS record across exec, and a child forked from the
+# pytest worker starts with the worker's high-water mark. So a small intermediate Python
+# process starts the command and reports the grandchild's own peak, which begins small.
+_MEASURE_CHILD = """
+import os, subprocess, sys
+report, command = sys.argv[1], sys.argv[2:]
+child = subprocess.Popen(command)
+_, status, usage = os.wait4(child.pid, 0)
+with open(report, "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measuring_peak_rss(url: DatabaseUrl, args: list[str], directory: Path) -> MeasuredRun:
-    """Run `insightlog ARGS` with stdout to a file and return its peak resident set size,
-    as the kernel accounted it to the child (wait4's ru_maxrss, in KiB on Linux)."""
+    """Run `insightlog ARGS` with stdout to a file and return its peak resident set size
+    in KiB, as the kernel accounted it to that process alone (wait4's ru_maxrss)."""
     directory.mkdir(parents=True, exist_ok=True)
     stdout_path = directory / "stdout"
     stderr_path = directory / "stderr"
+    report_path = directory / "peak_rss_kib"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [INSIGHTLOG, *args], env=process_env(url), stdout=stdout, stderr=stderr
+        completed = subprocess.run(
+            [sys.executable, "-c", _MEASURE_CHILD, str(report_path), str(INSIGHTLOG), *args],
+            env=process_env(url),
+            stdout=stdout,
+            stderr=stderr,
+            check=False,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
     return MeasuredRun(
-        process.returncode, usage.ru_maxrss, stdout_path, stderr_path.read_text(errors="replace")
+        completed.returncode,
+        int(report_path.read_text()),
+        stdout_path,
+        stderr_path.read_text(errors="replace"),
     )
 
 

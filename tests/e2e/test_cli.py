@@ -256,6 +256,19 @@ class TestBootstrap:
         assert created["project_api_key"].startswith("phc_")
         assert len(created["project_api_key"]) > len("phc_") + 30
 
+    def test_bootstrap_env_file_exports_the_key_the_project_and_the_capture_token(
+        self, url: DatabaseUrl, tmp_path: Path
+    ) -> None:
+        env_file = tmp_path / "demo.env"
+
+        created = cli_json(url, "bootstrap", "--email", _email("Ada"), "--env-file", str(env_file))
+
+        assert env_file.read_text() == (
+            f"export KEY={created['personal_api_key']}\n"
+            f"export PROJECT={created['project_id']}\n"
+            f"export TOKEN={created['project_api_key']}\n"
+        )
+
     def test_bootstrap_key_is_live_and_has_every_scope(self, url: DatabaseUrl) -> None:
         created = cli_json(url, "bootstrap", "--email", _email("Ada"))
 
