@@ -7,6 +7,7 @@ here, each dialect supplies how it inserts, reads a property and matches a regex
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Sequence
@@ -55,6 +56,7 @@ class StatsQuery:
 # Hashes are unsigned 64-bit; a BIGINT column holds them shifted, which keeps their order.
 _SHIFT = 2**63
 MAX_CACHED_CHAINS = 100_000
+MAX_CACHED_ROWS = 200_000
 
 
 def stored_hash(chain: str) -> int:
@@ -84,6 +86,8 @@ class AnalyticsEvents(ABC):
         # A chain's text and parsed elements never change: stats pages read them from here.
         self._chains: dict[int, dict[int, tuple[str, bytes, str]]] = {}
         self._counts = ElementCounts(database)
+        self._rows: dict[int, dict[tuple[int, int, str], ChainCount]] = {}
+        self._cache_lock = threading.Lock()
 
     # -- the parts each database does its own way
 
@@ -171,31 +175,51 @@ class AnalyticsEvents(ABC):
         """Chains by count (then hash, event), one page; at most `limit + 1` rows so the
         caller can tell whether there is a next page."""
         if query.properties is None:
-            totals = self._counts.totals(
-                query.project_id, query.events, query.start // DAY_MICROS, query.end // DAY_MICROS
+            ranked = self._counts.ranked(
+                query.project_id,
+                query.events,
+                query.start // DAY_MICROS,
+                query.end // DAY_MICROS,
+                query.offset,
+                query.limit + 1,
             )
-            rows = totals[query.offset : query.offset + query.limit + 1]
-        else:
-            placeholders = ", ".join(["%s"] * len(query.events))
-            condition, condition_params = self._group_sql(query.properties)
-            rows = self.database.query(
-                "SELECT chain_hash, event, COUNT(*) AS n FROM analytics_events "
-                f"WHERE project_id = %s AND event IN ({placeholders}) "
-                "AND timestamp BETWEEN %s AND %s AND chain_hash IS NOT NULL "
-                f"AND {condition} GROUP BY chain_hash, event "
-                "ORDER BY n DESC, chain_hash, event LIMIT %s OFFSET %s",
-                (
-                    query.project_id,
-                    *query.events,
-                    query.start,
-                    query.end,
-                    *condition_params,
-                    query.limit + 1,
-                    query.offset,
-                ),
-            )
-        chains = self._chain_texts(query.project_id, {row[0] for row in rows})
-        return [ChainCount(*chains[stored], event, int(n)) for stored, event, n in rows]
+            return self._ranked_rows(query.project_id, ranked)
+        placeholders = ", ".join(["%s"] * len(query.events))
+        condition, condition_params = self._group_sql(query.properties)
+        rows = self.database.query(
+            "SELECT chain_hash, event, COUNT(*) AS n FROM analytics_events "
+            f"WHERE project_id = %s AND event IN ({placeholders}) "
+            "AND timestamp BETWEEN %s AND %s AND chain_hash IS NOT NULL "
+            f"AND {condition} GROUP BY chain_hash, event "
+            "ORDER BY n DESC, chain_hash, event LIMIT %s OFFSET %s",
+            (
+                query.project_id,
+                *query.events,
+                query.start,
+                query.end,
+                *condition_params,
+                query.limit + 1,
+                query.offset,
+            ),
+        )
+        return self._ranked_rows(
+            query.project_id, [(-int(n), int(stored), event) for stored, event, n in rows]
+        )
+
+    def _ranked_rows(self, project_id: int, ranked: list[tuple[int, int, str]]) -> list[ChainCount]:
+        # Rows are kept (per project: a hash names a chain only within its project), so that
+        # a page of 50,000 builds only the rows whose count changed since it was last asked.
+        with self._cache_lock:
+            rows = self._rows.setdefault(project_id, {})
+            if len(rows) + len(ranked) > MAX_CACHED_ROWS:
+                rows.clear()
+            missing = [entry for entry in ranked if entry not in rows]
+            if missing:
+                chains = self._chain_texts(project_id, {stored for _, stored, _ in missing})
+                for entry in missing:
+                    negated, stored, event = entry
+                    rows[entry] = ChainCount(*chains[stored], event, -negated)
+            return [rows[entry] for entry in ranked]
 
     def _chain_texts(self, project_id: int, hashes: set[int]) -> dict[int, tuple[str, bytes, str]]:
         """Each chain's text, parsed elements and public hash, by stored hash."""
