@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,61 +144,67 @@ def _markdown(results: dict[str, Any]) -> str:
     )
 
 
+SECTIONS = ("commands", "lists", "http", "views", "trending", "activity", "capture", "elements")
+
+
+def _measure(section: str, backend: str, quick: bool) -> dict[str, list[dict[str, Any]]]:
+    """One section's rows on one backend, by results key."""
+    if section == "commands":
+        return {"commands": [commands.run(backend, rounds=2 if quick else 5)]}
+    if section == "lists":
+        sizes = (1_000, 10_000) if quick else (1_000, 100_000)
+        return {"lists": list_latency.run(backend, sizes, repeat=50 if quick else 200)}
+    if section == "http":
+        return {"http": http.run(backend, seconds=3 if quick else 8)}
+    if section == "views":
+        return {"views": [views.run(backend, seconds=3 if quick else 8)]}
+    if section == "trending":
+        views_count, repeat = (100_000, 50) if quick else (1_000_000, 200)
+        return {"trending": [trending.run(backend, views=views_count, repeat=repeat)]}
+    if section == "activity":
+        trail = activity.run(
+            backend,
+            events=2_000 if quick else 10_000,
+            log_events=20_000 if quick else 100_000,
+            repeat=50 if quick else 200,
+        )
+        return {"activity": trail["latency"], "audit": [trail["export"]]}
+    if section == "capture":
+        return {"capture": [capture.run(backend, requests=200 if quick else 600)]}
+    events, repeat = (100_000, 30) if quick else (1_000_000, 100)
+    return {"elements": element_stats.run(backend, events=events, repeat=repeat)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help="comma-separated sections to measure again; the others keep their latest figures",
+    )
     options = parser.parse_args()
     backends = options.backends.split(",")
-    sizes = (1_000, 10_000) if options.quick else (1_000, 100_000)
+    sections = options.only.split(",")
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    latest = RESULTS / "latest.json"
+    previous = json.loads(latest.read_text()) if latest.exists() else {}
     results: dict[str, Any] = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, Python {platform.python_version()}",
-        "commands": [],
-        "lists": [],
-        "http": [],
-        "views": [],
-        "trending": [],
-        "activity": [],
-        "audit": [],
-        "capture": [],
-        "elements": [],
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
     }
+    for key in [*SECTIONS, "audit"]:
+        results[key] = previous.get(key, [])
     for backend in backends:
-        print(f"[{backend}] command throughput", flush=True)
-        results["commands"].append(commands.run(backend, rounds=2 if options.quick else 5))
-        print(f"[{backend}] list latency at {sizes}", flush=True)
-        results["lists"] += list_latency.run(backend, sizes, repeat=50 if options.quick else 200)
-        print(f"[{backend}] HTTP throughput", flush=True)
-        results["http"] += http.run(backend, seconds=3 if options.quick else 8)
-        print(f"[{backend}] views beside writes", flush=True)
-        results["views"].append(views.run(backend, seconds=3 if options.quick else 8))
-        print(f"[{backend}] trending and rebuilds", flush=True)
-        results["trending"].append(
-            trending.run(
-                backend,
-                views=100_000 if options.quick else 1_000_000,
-                repeat=50 if options.quick else 200,
-            )
-        )
-        print(f"[{backend}] audit trail", flush=True)
-        trail = activity.run(
-            backend,
-            events=2_000 if options.quick else 10_000,
-            log_events=20_000 if options.quick else 100_000,
-            repeat=50 if options.quick else 200,
-        )
-        results["activity"] += trail["latency"]
-        results["audit"].append(trail["export"])
-        print(f"[{backend}] capture", flush=True)
-        results["capture"].append(capture.run(backend, requests=200 if options.quick else 600))
-        print(f"[{backend}] element stats and values", flush=True)
-        results["elements"] += element_stats.run(
-            backend,
-            events=100_000 if options.quick else 1_000_000,
-            repeat=30 if options.quick else 100,
-        )
+        for section in sections:
+            print(f"[{backend}] {section}", flush=True)
+            for key, rows in _measure(section, backend, options.quick).items():
+                results[key] = [row for row in results[key] if row["backend"] != backend]
+                results[key] += rows
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=1))
     markdown = _markdown(results)

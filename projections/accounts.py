@@ -201,20 +201,33 @@ class Accounts:
 
     def principal(self, secure_value: str) -> Principal | None:
         """The live key with this hash, or None."""
+        return self.principal_and_access(secure_value, None)[0]
+
+    def principal_and_access(
+        self, secure_value: str, environment_id: int | None
+    ) -> tuple[Principal | None, EnvironmentAccess | None]:
+        """The live key with this hash and, when an environment is named, that environment
+        and the key owner's membership of its project: one query for what every request
+        checks."""
         rows = self._database.query(
-            "SELECT id, user_id, scopes, scoped_projects FROM personal_api_keys "
-            "WHERE secure_value = %s AND revoked = 0",
-            (secure_value,),
+            "SELECT k.id, k.user_id, k.scopes, k.scoped_projects, e.project_id, m.user_id "
+            "FROM personal_api_keys k LEFT JOIN environments e ON e.id = %s "
+            "LEFT JOIN project_members m ON m.project_id = e.project_id AND m.user_id = k.user_id "
+            "WHERE k.secure_value = %s AND k.revoked = 0",
+            (environment_id, secure_value),
         )
         if not rows:
-            return None
-        key_id, user_id, scopes, scoped = rows[0]
-        return Principal(
+            return None, None
+        key_id, user_id, scopes, scoped, project_id, member = rows[0]
+        principal = Principal(
             key_id=key_id,
             user_id=int(user_id),
             scopes=tuple(orjson.loads(scopes)),
             scoped_projects=None if scoped is None else tuple(orjson.loads(scoped)),
         )
+        if environment_id is None or project_id is None:
+            return principal, None
+        return principal, EnvironmentAccess(environment_id, int(project_id), member is not None)
 
     def environment_access(self, environment_id: int, user_id: int) -> EnvironmentAccess | None:
         """The environment and the user's membership of its project, or None if unknown."""

@@ -201,19 +201,18 @@ class InsightReader:
         if "\x00" in key:
             return None  # No column can hold it, so nothing matches.
         deleted = "" if include_deleted else " AND deleted = 0"
-        with self._database.transaction() as cursor:
-            if key.isascii() and key.isdigit() and len(key) < 19:
-                row = cursor.execute(
-                    f"SELECT {_COLUMNS} FROM insights WHERE id = %s AND project_id = %s{deleted}",
-                    (int(key), project_id),
-                ).fetchone()
-                if row is not None:
-                    return InsightRow.from_row(row)
-            row = cursor.execute(
-                f"SELECT {_COLUMNS} FROM insights WHERE project_id = %s AND short_id = %s{deleted}",
-                (project_id, key),
-            ).fetchone()
-        return None if row is None else InsightRow.from_row(row)
+        if key.isascii() and key.isdigit() and len(key) < 19:
+            rows = self._database.query(
+                f"SELECT {_COLUMNS} FROM insights WHERE id = %s AND project_id = %s{deleted}",
+                (int(key), project_id),
+            )
+            if rows:
+                return InsightRow.from_row(rows[0])
+        rows = self._database.query(
+            f"SELECT {_COLUMNS} FROM insights WHERE project_id = %s AND short_id = %s{deleted}",
+            (project_id, key),
+        )
+        return InsightRow.from_row(rows[0]) if rows else None
 
     def tiles(self, insight_ids: Iterable[int]) -> dict[int, list[Tile]]:
         """Live tiles of each insight, by insight id, in dashboard id order."""
