@@ -46,16 +46,11 @@ class Authentication:
         req.context.accounts = self._accounts
         req.context.principal = None
         req.context.credential_source = None
-        req.context.access = None
         found = _find_key(req)
         if found is not None:
             key, source = found
             req.context.credential_source = source
-            environment_id = _environment_id(params)
-            req.context.principal, access = self._accounts.principal_and_access(
-                hash_key(key), environment_id
-            )
-            req.context.access = (environment_id, access)
+            req.context.principal = self._accounts.principal(hash_key(key))
 
 
 def _find_key(req: falcon.Request) -> tuple[str, str] | None:
@@ -87,20 +82,12 @@ def _unauthenticated(code: str, detail: str) -> ApiError:
     )
 
 
-def _environment_id(params: dict[str, Any]) -> int | None:
-    return numeric_id(str(params.get("project_id", "")))
-
-
 def _environment(req: falcon.Request, params: dict[str, Any], user_id: int) -> EnvironmentAccess:
-    environment_id = _environment_id(params)
+    environment_id = numeric_id(str(params.get("project_id", "")))
     access = None
     if environment_id is not None:
-        looked_up = req.context.access
-        if looked_up is not None and looked_up[0] == environment_id:
-            access = looked_up[1]  # Found with the key, in the same query.
-        else:
-            accounts: Accounts = req.context.accounts
-            access = accounts.environment_access(environment_id, user_id)
+        accounts: Accounts = req.context.accounts
+        access = accounts.environment_access(environment_id, user_id)
     if access is None:
         raise not_found("Project not found.")
     return access

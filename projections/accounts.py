@@ -22,6 +22,8 @@ from projections.projection import EventByEventProjection
 from projections.timestamps import to_micros
 from store.database import Cursor, Database
 
+MAX_KNOWN_USERS = 100_000
+
 _DDL = [
     (
         "CREATE TABLE IF NOT EXISTS organizations ("
@@ -198,36 +200,24 @@ class Accounts:
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._known_users: dict[int, dict[str, Any]] = {}
 
     def principal(self, secure_value: str) -> Principal | None:
         """The live key with this hash, or None."""
-        return self.principal_and_access(secure_value, None)[0]
-
-    def principal_and_access(
-        self, secure_value: str, environment_id: int | None
-    ) -> tuple[Principal | None, EnvironmentAccess | None]:
-        """The live key with this hash and, when an environment is named, that environment
-        and the key owner's membership of its project: one query for what every request
-        checks."""
         rows = self._database.query(
-            "SELECT k.id, k.user_id, k.scopes, k.scoped_projects, e.project_id, m.user_id "
-            "FROM personal_api_keys k LEFT JOIN environments e ON e.id = %s "
-            "LEFT JOIN project_members m ON m.project_id = e.project_id AND m.user_id = k.user_id "
-            "WHERE k.secure_value = %s AND k.revoked = 0",
-            (environment_id, secure_value),
+            "SELECT id, user_id, scopes, scoped_projects FROM personal_api_keys "
+            "WHERE secure_value = %s AND revoked = 0",
+            (secure_value,),
         )
         if not rows:
-            return None, None
-        key_id, user_id, scopes, scoped, project_id, member = rows[0]
-        principal = Principal(
+            return None
+        key_id, user_id, scopes, scoped = rows[0]
+        return Principal(
             key_id=key_id,
             user_id=int(user_id),
             scopes=tuple(orjson.loads(scopes)),
             scoped_projects=None if scoped is None else tuple(orjson.loads(scoped)),
         )
-        if environment_id is None or project_id is None:
-            return principal, None
-        return principal, EnvironmentAccess(environment_id, int(project_id), member is not None)
 
     def environment_access(self, environment_id: int, user_id: int) -> EnvironmentAccess | None:
         """The environment and the user's membership of its project, or None if unknown."""
@@ -256,26 +246,28 @@ class Accounts:
 
     def users(self, user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """PostHog's UserBasic shape for each known id."""
-        ids = sorted(set(user_ids))
-        if not ids:
-            return {}
-        marks = ", ".join(["%s"] * len(ids))
-        rows = self._database.query(
-            "SELECT id, uuid, distinct_id, first_name, last_name, email FROM users "
-            f"WHERE id IN ({marks})",
-            ids,
-        )
-        return {
-            int(row[0]): {
-                "id": int(row[0]),
-                "uuid": row[1],
-                "distinct_id": row[2],
-                "first_name": row[3],
-                "last_name": row[4],
-                "email": row[5],
-                "is_email_verified": None,
-                "hedgehog_config": None,
-                "role_at_organization": None,
-            }
-            for row in rows
-        }
+        # A user never changes once created (and keeps its id through rebuilds), so what
+        # was read once serves every later request of this process.
+        found = {uid: self._known_users.get(uid) for uid in set(user_ids)}
+        missing = sorted(uid for uid, user in found.items() if user is None)
+        if missing:
+            if len(self._known_users) > MAX_KNOWN_USERS:
+                self._known_users.clear()
+            marks = ", ".join(["%s"] * len(missing))
+            for row in self._database.query(
+                "SELECT id, uuid, distinct_id, first_name, last_name, email FROM users "
+                f"WHERE id IN ({marks})",
+                missing,
+            ):
+                found[int(row[0])] = self._known_users[int(row[0])] = {
+                    "id": int(row[0]),
+                    "uuid": row[1],
+                    "distinct_id": row[2],
+                    "first_name": row[3],
+                    "last_name": row[4],
+                    "email": row[5],
+                    "is_email_verified": None,
+                    "hedgehog_config": None,
+                    "role_at_organization": None,
+                }
+        return {uid: dict(user) for uid, user in found.items() if user is not None}

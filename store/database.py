@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 from store.config import DatabaseUrl
 
 Row = tuple[Any, ...]
+READ_ATTEMPTS = 3
 
 
 class Cursor(ABC):
@@ -248,8 +249,17 @@ class PostgresDatabase(Database):
         # costs one round trip instead of three.
         if not self._opened:
             self._open()
-        with self._pool.connection() as connection:
-            return connection.execute(sql, params).fetchall()
+        attempts = 1
+        while True:
+            try:
+                with self._pool.connection() as connection:
+                    return connection.execute(sql, params).fetchall()
+            except psycopg.errors.DeadlockDetected:
+                # A read joining tables that a rebuild is switching in can lose a deadlock
+                # to it; it changed nothing, so it can simply run again.
+                if attempts == READ_ATTEMPTS:
+                    raise
+                attempts += 1
 
     @contextmanager
     def shadow(self) -> Iterator[Database]:
