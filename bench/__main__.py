@@ -58,7 +58,7 @@ def _markdown(results: dict[str, Any]) -> str:
             ),
             (
                 f"**HTTP** (`insightlog serve --workers {http.WORKERS}` vs a bare Falcon endpoint returning "
-                "a same-sized JSON document, both under gunicorn gthread; target ratio ≥ 0.4 for retrieve):"
+                "a same-sized JSON document, both under gunicorn gthread, measured in alternating slices; target ratio ≥ 0.4 for retrieve):"
             ),
             _table(
                 results["http"],
