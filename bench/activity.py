@@ -13,15 +13,13 @@ import falcon.testing
 
 from api.app import create_app
 from bench.backends import scratch_database
-from bench.seed import seed_insights
+from bench.seed import bench_key, bench_tenant, seed_insights
 from bench.stats import percentile, timed_ms
 from domain.insight import Insight
 from store.audit import AuditFilter, audit_log
 from store.audit_format import write_entries
 from store.backend import Backend, open_backend
 from store.insights import InsightCommands
-from store.keys import Keys
-from store.tenancy import Tenancy
 
 SAVE_EVERY = 500
 QUERY = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
@@ -82,22 +80,15 @@ def run(
     with scratch_database(backend_kind) as url:
         backend = open_backend(url)
         try:
-            tenant = Tenancy(backend).bootstrap(
-                email="bench@example.com",
-                first_name="Bench",
-                last_name="",
-                organization="Bench",
-                project="Bench",
-            )
-            key = Keys(backend).create(email="bench@example.com", scopes=["*"]).raw_key
+            tenant = bench_tenant(backend)
+            key = bench_key(backend)
             insight_id = _long_lived_insight(backend, tenant, events)
-            for _ in seed_insights(
+            seed_insights(
                 backend,
                 project_id=tenant.project_id,
                 user_id=tenant.user_id,
                 count=log_events - events,
-            ):
-                pass
+            )
             client = falcon.testing.TestClient(create_app(backend))
             headers = {"Authorization": f"Bearer {key}"}
             base = f"/api/projects/{tenant.project_id}/insights"

@@ -17,11 +17,10 @@ import orjson
 
 from bench.backends import scratch_database
 from bench.element_data import chains
+from bench.seed import bench_key, bench_tenant
 from bench.serving import insightlog_server
 from domain.analytics_event import captured_event
 from store.backend import Backend, open_backend
-from store.keys import Keys
-from store.tenancy import Tenancy
 
 PER_REQUEST = 100
 CLIENT_THREADS = 4
@@ -108,21 +107,9 @@ def run(backend_kind: str, *, requests: int = 600) -> dict[str, Any]:
     with scratch_database(backend_kind) as url:
         backend = open_backend(url)
         try:
-            direct = Tenancy(backend).bootstrap(
-                email="bench@example.com",
-                first_name="Bench",
-                last_name="",
-                organization="B",
-                project="Direct",
-            )
-            served = Tenancy(backend).bootstrap(
-                email="bench@example.com",
-                first_name="Bench",
-                last_name="",
-                organization="B",
-                project="Served",
-            )
-            key = Keys(backend).create(email="bench@example.com", scopes=["*"]).raw_key
+            direct = bench_tenant(backend, "Direct")
+            served = bench_tenant(backend, "Served")
+            key = bench_key(backend)
             direct_rate = _direct_rate(backend, direct.project_id, _batches(requests, rng, pool))
             bodies = [
                 orjson.dumps({"api_key": served.project_api_key, "batch": batch})

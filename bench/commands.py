@@ -12,9 +12,9 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from bench.backends import scratch_database
+from bench.seed import bench_tenant
 from store.backend import Backend, open_backend
 from store.insights import InsightCommands
-from store.tenancy import Tenancy
 
 QUERY = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
 
@@ -46,13 +46,7 @@ def _raw_env(url: Any) -> dict[str, str]:
 
 
 def _creator(backend: Backend) -> Callable[[str], None]:
-    tenant = Tenancy(backend).bootstrap(
-        email="bench@example.com",
-        first_name="Bench",
-        last_name="",
-        organization="Bench",
-        project="Bench",
-    )
+    tenant = bench_tenant(backend)
     commands = InsightCommands(backend)
 
     def create(name: str) -> None:

@@ -17,10 +17,9 @@ import orjson
 from api.app import create_app
 from bench.backends import scratch_database
 from bench.element_data import PAGES, chains, clicks
+from bench.seed import bench_key, bench_tenant
 from bench.stats import percentile, timed_ms
 from store.backend import open_backend
-from store.keys import Keys
-from store.tenancy import Tenancy
 
 INSERT_BATCH = 5_000
 
@@ -46,14 +45,8 @@ def run(
     with scratch_database(backend_kind) as url:
         backend = open_backend(url)
         try:
-            tenant = Tenancy(backend).bootstrap(
-                email="bench@example.com",
-                first_name="Bench",
-                last_name="",
-                organization="B",
-                project="B",
-            )
-            key = Keys(backend).create(email="bench@example.com", scopes=["*"]).raw_key
+            tenant = bench_tenant(backend)
+            key = bench_key(backend)
             pool = chains(rng, distinct)
             # Every chain at least once, so the stats really hold `distinct` chains.
             stream = clicks(rng, tenant.project_id, pool, events, datetime.now(UTC), days=7)

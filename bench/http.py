@@ -14,11 +14,9 @@ from typing import Any
 
 from bench.backends import scratch_database
 from bench.load import requests_per_second
-from bench.seed import seed_insights
+from bench.seed import bench_key, bench_tenant, seed_insights
 from bench.serving import BIN, THREADS, WORKERS, fetch, free_port, insightlog_server, serving
 from store.backend import open_backend
-from store.keys import Keys
-from store.tenancy import Tenancy
 
 SLICE_SECONDS = 2.0
 
@@ -28,18 +26,9 @@ def run(backend_kind: str, seconds: float = 8.0, insights: int = 200) -> list[di
     results = []
     with scratch_database(backend_kind) as url, tempfile.TemporaryDirectory() as directory:
         backend = open_backend(url)
-        tenant = Tenancy(backend).bootstrap(
-            email="bench@example.com",
-            first_name="Bench",
-            last_name="",
-            organization="B",
-            project="B",
-        )
-        key = Keys(backend).create(email="bench@example.com", scopes=["*"]).raw_key
-        for _ in seed_insights(
-            backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights
-        ):
-            pass
+        tenant = bench_tenant(backend)
+        key = bench_key(backend)
+        seed_insights(backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights)
         backend.close()
         headers = {"Authorization": f"Bearer {key}"}
         with insightlog_server(url, tenant.project_id, headers) as base:

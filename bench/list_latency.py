@@ -10,11 +10,9 @@ import falcon.testing
 
 from api.app import create_app
 from bench.backends import scratch_database
-from bench.seed import seed_insights, vocabulary
+from bench.seed import bench_key, bench_tenant, seed_insights, vocabulary
 from bench.stats import percentile, timed_ms
 from store.backend import open_backend
-from store.keys import Keys
-from store.tenancy import Tenancy
 
 
 def _requests() -> dict[str, dict[str, str]]:
@@ -37,27 +35,20 @@ def run(
     with scratch_database(backend_kind) as url:
         backend = open_backend(url)
         try:
-            tenant = Tenancy(backend).bootstrap(
-                email="bench@example.com",
-                first_name="Bench",
-                last_name="",
-                organization="Bench",
-                project="Bench",
-            )
-            key = Keys(backend).create(email="bench@example.com", scopes=["*"]).raw_key
+            tenant = bench_tenant(backend)
+            key = bench_key(backend)
             client = falcon.testing.TestClient(create_app(backend))
             headers = {"Authorization": f"Bearer {key}"}
             path = f"/api/projects/{tenant.project_id}/insights"
             total = 0
             for size in sizes:
-                for _ in seed_insights(
+                seed_insights(
                     backend,
                     project_id=tenant.project_id,
                     user_id=tenant.user_id,
                     count=size - total,
                     seed=size,
-                ):
-                    pass
+                )
                 total = size
                 for label, params in _requests().items():
                     answer = client.simulate_get(path, headers=headers, params=params)

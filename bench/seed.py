@@ -4,12 +4,15 @@ catch-up, so the read models hold exactly what the API would have produced."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from domain.insight import Insight
 from domain.short_id import short_id_for
 from store.backend import Backend
+from store.keys import Keys
+from store.tenancy import Bootstrapped, Tenancy
+
+BENCH_EMAIL = "bench@example.com"
 
 WORDS = [
     "signups",
@@ -151,8 +154,8 @@ def insight_values(rng: random.Random, words: list[str]) -> dict[str, object]:
 
 def seed_insights(
     backend: Backend, *, project_id: int, user_id: int, count: int, seed: int = 7, batch: int = 250
-) -> Iterator[int]:
-    """Create `count` insights in batches; yields the number created so far."""
+) -> None:
+    """Create `count` insights in batches, with the read models caught up after each."""
     rng = random.Random(seed)
     words = vocabulary(rng)
     start = datetime.now(UTC) - timedelta(days=400)
@@ -177,4 +180,15 @@ def seed_insights(
         backend.events.save(*aggregates)
         created += len(aggregates)
         backend.projector.catch_up()
-        yield created
+
+
+def bench_tenant(backend: Backend, project: str = "Bench") -> Bootstrapped:
+    """A fresh organization and project owned by the bench user."""
+    return Tenancy(backend).bootstrap(
+        email=BENCH_EMAIL, first_name="Bench", last_name="", organization="Bench", project=project
+    )
+
+
+def bench_key(backend: Backend) -> str:
+    """A raw personal API key of the bench user with every scope."""
+    return Keys(backend).create(email=BENCH_EMAIL, scopes=["*"]).raw_key

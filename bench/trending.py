@@ -14,11 +14,10 @@ import falcon.testing
 
 from api.app import create_app
 from bench.backends import scratch_database
-from bench.seed import seed_insights
+from bench.seed import bench_key, bench_tenant, seed_insights
 from bench.stats import percentile, timed_ms
 from domain.insight_views import ViewBatch
 from store.backend import Backend, open_backend
-from store.keys import Keys
 from store.tenancy import Tenancy
 
 USERS = 200
@@ -69,18 +68,9 @@ def run(
     start = datetime.now(UTC) - timedelta(days=90)
     with scratch_database(backend_kind) as url:
         backend = open_backend(url, clock=lambda: start)
-        tenant = Tenancy(backend).bootstrap(
-            email="bench@example.com",
-            first_name="Bench",
-            last_name="",
-            organization="B",
-            project="B",
-        )
-        key = Keys(backend).create(email="bench@example.com", scopes=["*"]).raw_key
-        for _ in seed_insights(
-            backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights
-        ):
-            pass
+        tenant = bench_tenant(backend)
+        key = bench_key(backend)
+        seed_insights(backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights)
         _seed_views(backend, tenant.project_id, insights, views, start)
         if backend.database.dialect == "postgresql":
             # Autovacuum would gather the planner's statistics within a minute of a bulk load;

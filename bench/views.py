@@ -10,11 +10,9 @@ import orjson
 
 from bench.backends import scratch_database
 from bench.load import Load, start
-from bench.seed import seed_insights
+from bench.seed import bench_key, bench_tenant, seed_insights
 from bench.serving import insightlog_server
 from store.backend import open_backend
-from store.keys import Keys
-from store.tenancy import Tenancy
 
 QUERY = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
 
@@ -23,18 +21,9 @@ def run(backend_kind: str, seconds: float = 8.0, insights: int = 500) -> dict[st
     """Creates/s alone, then with view traffic running at the same time; views/s."""
     with scratch_database(backend_kind) as url:
         backend = open_backend(url)
-        tenant = Tenancy(backend).bootstrap(
-            email="bench@example.com",
-            first_name="Bench",
-            last_name="",
-            organization="B",
-            project="B",
-        )
-        key = Keys(backend).create(email="bench@example.com", scopes=["*"]).raw_key
-        for _ in seed_insights(
-            backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights
-        ):
-            pass
+        tenant = bench_tenant(backend)
+        key = bench_key(backend)
+        seed_insights(backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights)
         backend.close()
         rng = random.Random(3)
         headers = {"Authorization": f"Bearer {key}"}

@@ -8,18 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from cli.runtime import friendly, installed_backend, print_json
-
-AUDIT_SCOPES = (
-    "insight",
-    "dashboard",
-    "element",
-    "key",
-    "member",
-    "project",
-    "environment",
-    "organization",
-    "user",
-)
+from store.audit import SCOPES
 
 
 @click.group()
@@ -40,7 +29,7 @@ def _instant(text: str | None) -> datetime | None:
 @audit.command("log")
 @click.option("--project", "project_id", type=int, default=None)
 @click.option("--user", "email", default=None, help="Only changes made by this user.")
-@click.option("--scope", type=click.Choice(AUDIT_SCOPES), default=None)
+@click.option("--scope", type=click.Choice(SCOPES), default=None)
 @click.option("--since", default=None, help="ISO-8601; entries at or after it.")
 @click.option("--until", default=None, help="ISO-8601; entries at or before it.")
 @click.option("--format", "output", type=click.Choice(["jsonl", "csv"]), default="jsonl")

@@ -30,7 +30,9 @@ def event_notices(backend: Backend) -> Iterator[Callable[[float], None]]:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
 
         def wait(timeout: float) -> None:
-            for _ in connection.notifies(timeout=timeout, stop_after=1):
-                pass
+            # Drains the generator (releasing the connection) at the first notification or
+            # at the timeout; what it says does not matter, the caller reads the logs from
+            # its tracked positions.
+            list(connection.notifies(timeout=timeout, stop_after=1))
 
         yield wait

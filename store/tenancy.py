@@ -47,15 +47,14 @@ class Tenancy:
         try:
             return repository.get(user_uuid)
         except AggregateNotFoundError:
-            pass
-        user = User.create(
-            user_id=self._backend.sequences.next_id("user"),
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            distinct_id=distinct_id(),
-            at=self._backend.clock(),
-        )
+            user = User.create(
+                user_id=self._backend.sequences.next_id("user"),
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                distinct_id=distinct_id(),
+                at=self._backend.clock(),
+            )
         try:
             self._backend.record(user)
         except IntegrityError:

@@ -35,8 +35,7 @@ class ElementWrite(BaseModel):
         return {field: getattr(self, field) for field in self.model_fields_set}
 
 
-class ElementOut(BaseModel):
-    id: int
+class _ElementFieldsOut(BaseModel):
     text: str | None
     tag_name: str | None
     attr_class: list[str] | None
@@ -44,6 +43,10 @@ class ElementOut(BaseModel):
     attr_id: str | None
     nth_child: int | None
     nth_of_type: int | None
+
+
+class ElementOut(_ElementFieldsOut):
+    id: int
     attributes: Any
     order: int | None
 
@@ -55,16 +58,9 @@ class ElementPageOut(BaseModel):
     results: list[ElementOut]
 
 
-class ChainElementOut(BaseModel):
+class ChainElementOut(_ElementFieldsOut):
     """An element of a chain: PostHog's nine fields, no id."""
 
-    text: str | None
-    tag_name: str | None
-    attr_class: list[str] | None
-    href: str | None
-    attr_id: str | None
-    nth_child: int | None
-    nth_of_type: int | None
     attributes: dict[str, str]
     order: int
 

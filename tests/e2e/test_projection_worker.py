@@ -493,7 +493,7 @@ class Canary:
 
 
 class CanaryError(AssertionError):
-    pass
+    """A canary request answered other than expected."""
 
 
 @pytest.fixture
