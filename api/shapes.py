@@ -45,13 +45,19 @@ class InsightPresenter:
     ) -> list[dict[str, Any]]:
         """Every row's shape, loading tiles and users for the whole page at once.
         `last_viewed` gives each insight's `last_viewed_at` (null without it, as on retrieve)."""
-        tiles = self._reader.tiles(row.id for row in rows)
+        tiles = self._reader.tiles(row.id for row in rows if row.tiles is None)
         users = self.users(
             {row.created_by_id for row in rows} | {row.last_modified_by_id for row in rows}
         )
         viewed = last_viewed or {}
         return [
-            self._shape(row, tiles[row.id], users, basic=basic, last_viewed=viewed.get(row.id))
+            self._shape(
+                row,
+                list(row.tiles) if row.tiles is not None else tiles[row.id],
+                users,
+                basic=basic,
+                last_viewed=viewed.get(row.id),
+            )
             for row in rows
         ]
 

@@ -1,7 +1,8 @@
 """Read model of tenancy: organizations, projects, environments, users, members and keys.
 
 Authentication reads it on every request, so key, environment and membership lookups are
-single indexed queries and a revoked key stops working as soon as its event is applied.
+single indexed queries, and each process remembers what it found for a moment: a revoked
+key stops working at once in the process that revoked it, within a second in every other.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+import time
 
 import orjson
 from eventsourcing.utils import get_topic
@@ -23,6 +26,9 @@ from projections.timestamps import to_micros
 from store.database import Cursor, Database
 
 MAX_KNOWN_USERS = 100_000
+MAX_REMEMBERED = 10_000
+PRINCIPAL_TTL_SECONDS = 1.0
+"""How long a process trusts a key it looked up; the contract allows a revocation 2 s."""
 
 _DDL = [
     (
@@ -201,9 +207,29 @@ class Accounts:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._known_users: dict[int, dict[str, Any]] = {}
+        self._known_keys: dict[str, tuple[float, Principal]] = {}
+        self._memberships: dict[tuple[int, int], EnvironmentAccess] = {}
 
     def principal(self, secure_value: str) -> Principal | None:
         """The live key with this hash, or None."""
+        now = time.monotonic()
+        known = self._known_keys.get(secure_value)
+        if known is not None and now - known[0] < PRINCIPAL_TTL_SECONDS:
+            return known[1]
+        found = self._read_principal(secure_value)
+        if len(self._known_keys) >= MAX_REMEMBERED:
+            self._known_keys.clear()
+        if found is None:
+            self._known_keys.pop(secure_value, None)
+        else:
+            self._known_keys[secure_value] = (now, found)
+        return found
+
+    def forget_keys(self) -> None:
+        """Look every key up again: one was revoked by this process."""
+        self._known_keys.clear()
+
+    def _read_principal(self, secure_value: str) -> Principal | None:
         rows = self._database.query(
             "SELECT id, user_id, scopes, scoped_projects FROM personal_api_keys "
             "WHERE secure_value = %s AND revoked = 0",
@@ -221,6 +247,10 @@ class Accounts:
 
     def environment_access(self, environment_id: int, user_id: int) -> EnvironmentAccess | None:
         """The environment and the user's membership of its project, or None if unknown."""
+        # Environments and memberships are never removed, so a membership seen once holds.
+        known = self._memberships.get((environment_id, user_id))
+        if known is not None:
+            return known
         rows = self._database.query(
             "SELECT e.project_id, m.user_id FROM environments e "
             "LEFT JOIN project_members m ON m.project_id = e.project_id AND m.user_id = %s "
@@ -230,7 +260,12 @@ class Accounts:
         if not rows:
             return None
         project_id, member = rows[0]
-        return EnvironmentAccess(environment_id, int(project_id), member is not None)
+        access = EnvironmentAccess(environment_id, int(project_id), member is not None)
+        if access.is_member:
+            if len(self._memberships) >= MAX_REMEMBERED:
+                self._memberships.clear()
+            self._memberships[environment_id, user_id] = access
+        return access
 
     def project_by_token(self, token: str) -> int | None:
         """The project whose public API token (phc_…) this is, or None."""

@@ -31,6 +31,12 @@ ORDER_COLUMNS = {
     "WHERE lv.insight_id = insights.id)",
     "order": "sort_order",
 }
+_FOUND_WITH_TILES = (
+    ", ".join(f"insights.{column.strip()}" for column in _COLUMNS.split(","))
+    + ", t.tile_id, t.dashboard_id FROM insights "
+    "LEFT JOIN (insight_tiles t JOIN dashboards d ON d.id = t.dashboard_id AND d.deleted = 0) "
+    "ON t.insight_id = insights.id AND t.active = 1"
+)
 NULLABLE_ORDER_COLUMNS = frozenset({"name", ORDER_COLUMNS["last_viewed_at"], "sort_order"})
 _SIX_TYPES = frozenset(INSIGHT_SOURCE_KINDS.values())
 
@@ -59,9 +65,16 @@ class InsightRow:
     last_modified_by_id: int | None
     updated_at: int
     search_match_type: str | None = None
+    tiles: tuple[Tile, ...] | None = None
+    """Its live tiles when they were read with it (None: ask InsightReader.tiles)."""
 
     @classmethod
-    def from_row(cls, row: Sequence[Any], match_type: str | None = None) -> InsightRow:
+    def from_row(
+        cls,
+        row: Sequence[Any],
+        match_type: str | None = None,
+        tiles: tuple[Tile, ...] | None = None,
+    ) -> InsightRow:
         return cls(
             id=int(row[0]),
             project_id=int(row[1]),
@@ -83,6 +96,7 @@ class InsightRow:
             last_modified_by_id=None if row[17] is None else int(row[17]),
             updated_at=int(row[18]),
             search_match_type=match_type,
+            tiles=tiles,
         )
 
 
@@ -200,19 +214,26 @@ class InsightReader:
         """The insight addressed by `key`: an id if all digits (then a short_id), else a short_id."""
         if "\x00" in key:
             return None  # No column can hold it, so nothing matches.
-        deleted = "" if include_deleted else " AND deleted = 0"
+        deleted = "" if include_deleted else " AND insights.deleted = 0"
         if key.isascii() and key.isdigit() and len(key) < 19:
-            rows = self._database.query(
-                f"SELECT {_COLUMNS} FROM insights WHERE id = %s AND project_id = %s{deleted}",
-                (int(key), project_id),
+            found = self._find_with_tiles(
+                f"insights.id = %s AND insights.project_id = %s{deleted}", (int(key), project_id)
             )
-            if rows:
-                return InsightRow.from_row(rows[0])
-        rows = self._database.query(
-            f"SELECT {_COLUMNS} FROM insights WHERE project_id = %s AND short_id = %s{deleted}",
-            (project_id, key),
+            if found is not None:
+                return found
+        return self._find_with_tiles(
+            f"insights.project_id = %s AND insights.short_id = %s{deleted}", (project_id, key)
         )
-        return InsightRow.from_row(rows[0]) if rows else None
+
+    def _find_with_tiles(self, where: str, params: tuple[Any, ...]) -> InsightRow | None:
+        # One round trip: the insight's row comes once per live tile (once if it has none).
+        rows = self._database.query(
+            f"SELECT {_FOUND_WITH_TILES} WHERE {where} ORDER BY t.dashboard_id", params
+        )
+        if not rows:
+            return None
+        tiles = tuple(Tile(int(row[-2]), int(row[-1])) for row in rows if row[-2] is not None)
+        return InsightRow.from_row(rows[0], tiles=tiles)
 
     def tiles(self, insight_ids: Iterable[int]) -> dict[int, list[Tile]]:
         """Live tiles of each insight, by insight id, in dashboard id order."""

@@ -7,16 +7,21 @@ applied exactly once whoever runs the catch-up, and a crash loses nothing but ti
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.application import Application
 
 from projections.projection import Projection
-from store.database import Cursor, Database
+from store.database import Cursor, Database, LockBusyError
 
 BATCH_SIZE = 500
 REBUILD_BATCH_SIZE = 5000
+SWITCH_ATTEMPTS = 200
+SWITCH_LOCK_WAIT_MS = 100
+SWITCH_PAUSE_SECONDS = 0.05
 Recorded = tuple[int, Any]
 """A domain event and its position in the notification log."""
 Progress = Callable[[int, int], None]
@@ -127,29 +132,58 @@ class Projector:
             raise ValueError(f"unknown projection {min(unknown)!r}")
         chosen = [p for p in self.projections if names is None or p.name in names]
         live = Projector(self._events, self._database, chosen)
-        dialect = self._database.dialect
         with self._database.shadow() as shadow:
             builder = Projector(self._events, shadow, chosen, batch_size=REBUILD_BATCH_SIZE)
             builder.create_fresh()
             applied = builder.run_to_head(progress)
-            positions = builder.positions()
-            with self._database.transaction(write=True) as cursor:
-                # Live catch-ups wait here. The new tables take over at the position they
-                # reached, and what was written since is applied to them in this same
-                # transaction: nothing is missed, nothing applied twice, no read goes back.
-                live._read_positions(cursor, lock=True)
-                for projection in chosen:
-                    self._database.replace_tables(
-                        cursor, shadow, projection.tables, projection.ddl(dialect)
-                    )
-                    cursor.execute(
-                        "UPDATE projection_tracking SET position = %s, version = %s WHERE name = %s",
-                        (positions[projection.name], projection.version, projection.name),
-                    )
-                head = self.head()
-                while (low := min(positions.values())) < head:
-                    applied += live._apply_batch(cursor, positions, low, head)
-                    positions = live._read_positions(cursor, lock=False)
+            switched = self._switch(live, shadow, chosen, builder.positions())
+        return applied + switched
+
+    def _switch(
+        self,
+        live: Projector,
+        shadow: Database,
+        chosen: Sequence[Projection],
+        positions: dict[str, int],
+    ) -> int:
+        """Make the shadow tables live; returns the events applied to them on the way."""
+        dialect = self._database.dialect
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                # NOTE: a read joining tables can hold one the switch needs while it waits
+                # for another the switch has taken. Rather than wait into a deadlock, the
+                # switch gives way after a moment and tries again.
+                with self._database.transaction(
+                    write=True, lock_wait_ms=SWITCH_LOCK_WAIT_MS
+                ) as cursor:
+                    # Live catch-ups wait here. The new tables take over at the position
+                    # they reached, and what was written since is applied to them in this
+                    # same transaction: nothing is missed, nothing applied twice, no read
+                    # goes back.
+                    live._read_positions(cursor, lock=True)
+                    for projection in chosen:
+                        self._database.replace_tables(
+                            cursor, shadow, projection.tables, projection.ddl(dialect)
+                        )
+                        cursor.execute(
+                            "UPDATE projection_tracking SET position = %s, version = %s "
+                            "WHERE name = %s",
+                            (positions[projection.name], projection.version, projection.name),
+                        )
+                    applied = 0
+                    reached = dict(positions)
+                    head = self.head()
+                    while (low := min(reached.values())) < head:
+                        applied += live._apply_batch(cursor, reached, low, head)
+                        reached = live._read_positions(cursor, lock=False)
+                return applied
+            except LockBusyError:
+                if attempt == SWITCH_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, SWITCH_PAUSE_SECONDS))
+
         return applied
 
     def create_fresh(self) -> None:

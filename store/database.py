@@ -21,6 +21,13 @@ from store.config import DatabaseUrl
 
 Row = tuple[Any, ...]
 READ_ATTEMPTS = 3
+MAX_READERS = 8
+MAX_PARAMETERS = 30_000
+"""Parameters per statement, within SQLite's 32,766 and PostgreSQL's 65,535."""
+
+
+class LockBusyError(Exception):
+    """A transaction that would not wait found a table lock taken; nothing was changed."""
 
 
 class Cursor(ABC):
@@ -38,6 +45,21 @@ class Cursor(ABC):
     @abstractmethod
     def fetchall(self) -> list[Row]: ...
 
+    def insert_values(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+        """Run `head VALUES (...), (...) tail` over the rows, many rows per statement: a
+        statement per row costs the server far more than the rows themselves."""
+        if not rows:
+            return
+        width = len(rows[0])
+        per_statement = max(1, MAX_PARAMETERS // width)
+        row_marks = "(" + ", ".join(["%s"] * width) + ")"
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first : first + per_statement]
+            marks = ", ".join([row_marks] * len(chunk))
+            self.execute(
+                f"{head} VALUES {marks} {tail}", [value for row in chunk for value in row]
+            )
+
 
 class Database(ABC):
     """A pool of connections to the database that holds the events and our tables."""
@@ -45,9 +67,10 @@ class Database(ABC):
     dialect: str
 
     @abstractmethod
-    def transaction(self, *, write: bool = False) -> Any:
+    def transaction(self, *, write: bool = False, lock_wait_ms: int | None = None) -> Any:
         """A context manager yielding a Cursor inside one transaction; `write` takes the
-        write lock up front (SQLite)."""
+        write lock up front (SQLite). With `lock_wait_ms` (PostgreSQL), waiting longer than
+        that for any lock rolls the transaction back with LockBusyError."""
 
     @abstractmethod
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
@@ -133,7 +156,9 @@ class SqliteDatabase(Database):
         return connection
 
     @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[Cursor]:
+    def transaction(
+        self, *, write: bool = False, lock_wait_ms: int | None = None
+    ) -> Iterator[Cursor]:
         connection = self._connection()
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
@@ -224,6 +249,9 @@ class PostgresDatabase(Database):
         )
         self._opened = False
         self._lock = threading.Lock()
+        self._options = options
+        self._readers: list[psycopg.Connection[Any]] = []
+        self._local = threading.local()
 
     def _open(self) -> None:
         with self._lock:
@@ -231,12 +259,45 @@ class PostgresDatabase(Database):
                 self._pool.open(wait=True, timeout=30)
                 self._opened = True
 
+    def _read(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        # Each thread (up to MAX_READERS of them) keeps a connection of its own for single
+        # reads: checking one out of the pool and back costs as much client time as the
+        # query itself.
+        connection: psycopg.Connection[Any] | None = getattr(self._local, "reader", None)
+        if connection is None or connection.closed:
+            with self._lock:
+                self._readers = [reader for reader in self._readers if not reader.closed]
+                if len(self._readers) < MAX_READERS:
+                    connection = psycopg.connect(
+                        self._url.conninfo, autocommit=True, options=self._options
+                    )
+                    self._readers.append(connection)
+            self._local.reader = connection
+        if connection is None:
+            if not self._opened:
+                self._open()
+            with self._pool.connection() as pooled:
+                return pooled.execute(sql, params).fetchall()
+        try:
+            return connection.execute(sql, params).fetchall()
+        except psycopg.OperationalError:
+            connection.close()  # Broken, or the read lost a deadlock: the next gets a new one.
+            raise
+
     @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[Cursor]:
+    def transaction(
+        self, *, write: bool = False, lock_wait_ms: int | None = None
+    ) -> Iterator[Cursor]:
         if not self._opened:
             self._open()
-        with self._pool.connection() as connection, connection.transaction():
-            yield _PostgresCursor(connection.cursor())
+        try:
+            with self._pool.connection() as connection, connection.transaction():
+                cursor = connection.cursor()
+                if lock_wait_ms is not None:
+                    cursor.execute(f"SET LOCAL lock_timeout = {int(lock_wait_ms)}")
+                yield _PostgresCursor(cursor)
+        except psycopg.errors.LockNotAvailable as error:
+            raise LockBusyError(str(error)) from None
 
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         if not self._opened:
@@ -247,16 +308,13 @@ class PostgresDatabase(Database):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         # One statement is its own transaction: without BEGIN and COMMIT around it, a read
         # costs one round trip instead of three.
-        if not self._opened:
-            self._open()
         attempts = 1
         while True:
             try:
-                with self._pool.connection() as connection:
-                    return connection.execute(sql, params).fetchall()
-            except psycopg.errors.DeadlockDetected:
-                # A read joining tables that a rebuild is switching in can lose a deadlock
-                # to it; it changed nothing, so it can simply run again.
+                return self._read(sql, params)
+            except psycopg.OperationalError:
+                # A read that lost a deadlock to a rebuild's switch, or whose connection
+                # broke (a server restart, say), changed nothing: it can run again.
                 if attempts == READ_ATTEMPTS:
                     raise
                 attempts += 1
@@ -287,6 +345,11 @@ class PostgresDatabase(Database):
         if self._opened:
             self._pool.close()
             self._opened = False
+        with self._lock:
+            for connection in self._readers:
+                connection.close()
+            self._readers.clear()
+        self._local = threading.local()
 
 
 def _remove_sqlite_files(path: Path) -> None:

@@ -89,6 +89,7 @@ class Keys:
             if not key.revoke(actor_id=None, at=self._backend.clock()):
                 return False
             self._backend.record(key)
+            self._backend.accounts.forget_keys()
             return True
 
         return self._backend.retrying(attempt)
