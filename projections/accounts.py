@@ -7,11 +7,10 @@ key stops working at once in the process that revoked it, within a second in eve
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
-
-import time
 
 import orjson
 from eventsourcing.utils import get_topic

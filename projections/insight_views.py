@@ -54,31 +54,35 @@ class InsightViewsProjection(Projection):
         ]
 
     def process_batch(self, cursor: Cursor, events: Sequence[tuple[int, Any]]) -> None:
-        # One statement per table for the whole batch: a rebuild replays millions of views.
-        views = [event for _, event in events if isinstance(event, ViewBatch.InsightsViewed)]
-        stamped = [(event, to_micros(event.timestamp)) for event in views]
-        cursor.executemany(
+        # A later view replaces an earlier one, so the batch is folded to each key's latest
+        # view first and written a few statements per table: a rebuild replays millions.
+        latest: dict[tuple[int, int, int], tuple[int, int]] = {}
+        latest_by_insight: dict[int, tuple[int, int]] = {}
+        for _, event in events:
+            if not isinstance(event, ViewBatch.InsightsViewed):
+                continue
+            at = to_micros(event.timestamp)
+            for insight_id in event.insight_ids:
+                key = (event.environment_id, event.user_id, insight_id)
+                if key not in latest or latest[key][1] < at:
+                    latest[key] = (event.project_id, at)
+                if insight_id not in latest_by_insight or latest_by_insight[insight_id][1] < at:
+                    latest_by_insight[insight_id] = (event.project_id, at)
+        cursor.insert_values(
             "INSERT INTO insight_views "
-            "(environment_id, user_id, insight_id, project_id, last_viewed_at) "
-            "VALUES (%s, %s, %s, %s, %s) "
+            "(environment_id, user_id, insight_id, project_id, last_viewed_at)",
+            [(*key, project_id, at) for key, (project_id, at) in latest.items()],
             "ON CONFLICT (environment_id, user_id, insight_id) DO UPDATE SET last_viewed_at = "
             + _LATEST.format(table="insight_views"),
-            [
-                (event.environment_id, event.user_id, insight_id, event.project_id, at)
-                for event, at in stamped
-                for insight_id in event.insight_ids
-            ],
         )
-        cursor.executemany(
-            "INSERT INTO insight_last_views (insight_id, project_id, last_viewed_at) "
-            "VALUES (%s, %s, %s) "
+        cursor.insert_values(
+            "INSERT INTO insight_last_views (insight_id, project_id, last_viewed_at)",
+            [
+                (insight_id, project_id, at)
+                for insight_id, (project_id, at) in latest_by_insight.items()
+            ],
             "ON CONFLICT (insight_id) DO UPDATE SET last_viewed_at = "
             + _LATEST.format(table="insight_last_views"),
-            [
-                (insight_id, event.project_id, at)
-                for event, at in stamped
-                for insight_id in event.insight_ids
-            ],
         )
 
 

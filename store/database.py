@@ -56,9 +56,7 @@ class Cursor(ABC):
         for first in range(0, len(rows), per_statement):
             chunk = rows[first : first + per_statement]
             marks = ", ".join([row_marks] * len(chunk))
-            self.execute(
-                f"{head} VALUES {marks} {tail}", [value for row in chunk for value in row]
-            )
+            self.execute(f"{head} VALUES {marks} {tail}", [value for row in chunk for value in row])
 
 
 class Database(ABC):
