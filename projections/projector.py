@@ -184,8 +184,6 @@ class Projector:
                     raise
                 time.sleep(random.uniform(0, SWITCH_PAUSE_SECONDS))
 
-        return applied
-
     def create_fresh(self) -> None:
         """Create this projector's tables and tracking rows at position 0, in an empty
         database (a rebuild's shadow: nothing is dropped, which on PostgreSQL would reach
