@@ -241,10 +241,7 @@ class AnalyticsEvents(ABC):
 
     def stats_version(self, project_id: int) -> int:
         """A number that changes whenever the project's element stats may have changed."""
-        rows = self.database.query(
-            "SELECT version FROM element_stats_versions WHERE project_id = %s", (project_id,)
-        )
-        return int(rows[0][0]) if rows else 0
+        return self._counts.version(project_id)
 
     def element_values(self, project_id: int, key: str) -> list[tuple[str, str, int]]:
         """(chain, the value `key` extracts from it, autocapture count) for every chain

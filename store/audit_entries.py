@@ -90,7 +90,7 @@ def audit_entry(event: Any) -> dict[str, Any] | None:
         "activity": activity,
         "item_id": str(item_id(event)),
         "project_id": getattr(event, "project_id", None),
-        "environment_id": getattr(event, "environment_id", None) if scope != "project" else None,
+        "environment_id": getattr(event, "environment_id", None),
         "actor_id": getattr(event, "actor_id", None),
         "changes": changes(event),
         "trigger": None,

@@ -129,25 +129,28 @@ class ElementCounts:
             ranking = counts.ranking(frozenset(events), first_day, last_day)
             return ranking.order[offset : offset + count]
 
+    def version(self, project_id: int) -> int:
+        """The project's stats version: it changes whenever a capture counted clicks."""
+        rows = self._database.query(
+            "SELECT version FROM element_stats_versions WHERE project_id = %s", (project_id,)
+        )
+        return int(rows[0][0]) if rows else 0
+
     def _current(self, project_id: int) -> _ProjectCounts:
         counts = self._projects.pop(project_id, None) or _ProjectCounts()
         self._projects[project_id] = counts
         while len(self._projects) > MAX_PROJECTS:
             self._projects.popitem(last=False)
-        with self._database.transaction() as cursor:
-            row = cursor.execute(
-                "SELECT version FROM element_stats_versions WHERE project_id = %s", (project_id,)
-            ).fetchone()
-            latest = int(row[0]) if row else 0
-            if latest == counts.version:
-                return counts
-            # Rows of a version newer than `latest` may show up already: they hold totals,
-            # so reading them again later changes nothing.
-            changed = cursor.execute(
-                "SELECT chain_hash, event, day, count FROM element_stats "
-                "WHERE project_id = %s AND version > %s",
-                (project_id, counts.version),
-            ).fetchall()
+        latest = self.version(project_id)
+        if latest == counts.version:
+            return counts
+        # Rows of a version newer than `latest` may show up already: they hold totals, so
+        # reading them again later changes nothing.
+        changed = self._database.query(
+            "SELECT chain_hash, event, day, count FROM element_stats "
+            "WHERE project_id = %s AND version > %s",
+            (project_id, counts.version),
+        )
         touched = set()
         for chain, event, day, count in changed:
             key = (int(chain), event)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from api.app import create_app
 from store.backend import Backend, open_backend
 from store.config import DatabaseUrl
+from store.tenancy import Tenancy
 from tests.databases import BACKENDS, DatabaseFactory
 from tests.tenants import Tenant, TenantFactory
 
@@ -78,3 +79,19 @@ def tenants(backend: Backend, client: falcon.testing.TestClient) -> TenantFactor
 def tenant(tenants: TenantFactory) -> Tenant:
     """A fresh organization, project and member with a `*` key."""
     return tenants.create()
+
+
+@pytest.fixture
+def second_project(tenant: Tenant) -> int:
+    """Another project (in a new organization) of which the tenant's user is also a member."""
+    return (
+        Tenancy(tenant.backend)
+        .bootstrap(
+            email=tenant.email,
+            first_name="Ann",
+            last_name="Tester",
+            organization="Ann's side business",
+            project="Side project",
+        )
+        .project_id
+    )

@@ -15,55 +15,15 @@ from store.backend import Backend
 from store.config import DatabaseUrl
 from store.keys import Keys
 from store.tenancy import Tenancy
+from tests.bodies import (
+    NOT_A_MEMBER,
+    NOT_AUTHENTICATED,
+    PROJECT_NOT_FOUND,
+    invalid_key,
+    missing_scope,
+    no_project_access,
+)
 from tests.tenants import Tenant, TenantFactory
-
-NOT_AUTHENTICATED = {
-    "type": "authentication_error",
-    "code": "not_authenticated",
-    "detail": "Authentication credentials were not provided.",
-    "attr": None,
-}
-NOT_A_MEMBER = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "You don't have access to the project.",
-    "attr": None,
-}
-PROJECT_NOT_FOUND = {
-    "type": "invalid_request",
-    "code": "not_found",
-    "detail": "Project not found.",
-    "attr": None,
-}
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
-TRENDS = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
-
-
-def invalid_key(place: str) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "authentication_failed",
-        "detail": f"Personal API key found in request {place} is invalid.",
-        "attr": None,
-    }
-
-
-def missing_scope(scope: str) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "permission_denied",
-        "detail": f"API key missing required scope '{scope}'",
-        "attr": None,
-    }
-
-
-def no_project_access(project_id: int) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "permission_denied",
-        "detail": f"API key does not have access to the requested project: ID {project_id}.",
-        "attr": None,
-    }
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -469,22 +429,6 @@ class TestScopes:
 
         assert result.status_code == 403
         assert insight_names(tenant) == ["Steadfast"]
-
-
-@pytest.fixture
-def second_project(tenant: Tenant) -> int:
-    """Another project (in a new organization) of which the tenant's user is also a member."""
-    return (
-        Tenancy(tenant.backend)
-        .bootstrap(
-            email=tenant.email,
-            first_name="Ann",
-            last_name="Tester",
-            organization="Ann's side business",
-            project="Side project",
-        )
-        .project_id
-    )
 
 
 class TestProjectLimitedKeys:

@@ -14,13 +14,12 @@ from api.schemas.dashboards import DashboardWrite
 from api.schemas.insights import InsightListParams, InsightWrite
 from store.backend import Backend
 from tests.api.served_routes import ServedRoute, served_routes
+from tests.bodies import NOT_FOUND, TRENDS, method_not_allowed
 from tests.tenants import Tenant, TenantFactory
 
 ENVELOPE_KEYS = {"type", "code", "detail", "attr"}
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
 MIB = 1 << 20
 STANDARD_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-TRENDS = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
 WRITE_ROUTES = [
     ("POST", "insights"),
     ("PATCH", "insights/{insight}"),
@@ -28,15 +27,6 @@ WRITE_ROUTES = [
     ("POST", "dashboards"),
     ("PATCH", "dashboards/{dashboard}"),
 ]
-
-
-def method_not_allowed(method: str) -> dict[str, Any]:
-    return {
-        "type": "invalid_request",
-        "code": "method_not_allowed",
-        "detail": f'Method "{method}" not allowed.',
-        "attr": None,
-    }
 
 
 def fill(tenant: Tenant, route: str) -> str:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from tests.bodies import NOT_FOUND
 from tests.tenants import Tenant, TenantFactory
 
 HOST = "insights.example.com"
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
 
 
 def retrieve(tenant: Tenant, dashboard: dict[str, Any]) -> Any:

@@ -19,23 +19,13 @@ import pytest
 
 from api.app import create_app
 from store.backend import Backend, open_backend
+from tests.bodies import ELEMENT_FIELDS
 from tests.tenants import Tenant, TenantFactory
 
 # Tuesday 10 March 2026, 15:00 UTC: "-7d" is Tuesday 3 March, whose day starts at 00:00 UTC.
 NOW = datetime(2026, 3, 10, 15, 0, 0, tzinfo=UTC)
 AN_HOUR_AGO = "2026-03-10T14:00:00Z"
 HOST = "http://falconframework.org"
-ELEMENT_KEYS = [
-    "text",
-    "tag_name",
-    "attr_class",
-    "href",
-    "attr_id",
-    "nth_child",
-    "nth_of_type",
-    "attributes",
-    "order",
-]
 EVENT_TYPES = ("$autocapture", "$rageclick", "$dead_click")
 
 # Chains as posthog-js produces them (reference §1.3), clicked element first.
@@ -57,7 +47,7 @@ HERO = (
 
 def element(order: int, **fields: Any) -> dict[str, Any]:
     """PostHog's 9-key element dict (reference §4.1), nulls and `{}` unless given."""
-    shaped: dict[str, Any] = dict.fromkeys(ELEMENT_KEYS)
+    shaped: dict[str, Any] = dict.fromkeys(ELEMENT_FIELDS)
     shaped["attributes"] = {}
     shaped.update(fields)
     shaped["order"] = order
@@ -274,7 +264,7 @@ class TestStatsShape:
 
         [row] = shop.stats_ok()["results"]
 
-        assert [list(item) for item in row["elements"]] == [ELEMENT_KEYS, ELEMENT_KEYS]
+        assert [list(item) for item in row["elements"]] == [ELEMENT_FIELDS, ELEMENT_FIELDS]
         assert row["elements"] == SIGN_UP_ELEMENTS
 
     def test_the_response_has_no_count_key(self, shop: Shop) -> None:

@@ -14,22 +14,20 @@ from domain.environment import Environment
 from domain.project import Project
 from store.tenancy import Tenancy
 from store.tokens import random_token
+from tests.bodies import (
+    ELEMENT_FIELDS,
+    NOT_A_MEMBER,
+    NOT_AUTHENTICATED,
+    NOT_FOUND,
+    method_not_allowed,
+    missing_scope,
+    no_project_access,
+)
 from tests.tenants import Tenant, TenantFactory
 
 HOST = "toolbar.example.com"
-FIELDS = [
-    "text",
-    "tag_name",
-    "attr_class",
-    "href",
-    "attr_id",
-    "nth_child",
-    "nth_of_type",
-    "attributes",
-    "order",
-]
-SHAPE = ["id", *FIELDS]
-EMPTY = {**dict.fromkeys(FIELDS), "attributes": {}}
+SHAPE = ["id", *ELEMENT_FIELDS]
+EMPTY = {**dict.fromkeys(ELEMENT_FIELDS), "attributes": {}}
 BUY_BUTTON: dict[str, Any] = {
     "text": "Buy now",
     "tag_name": "button",
@@ -44,19 +42,6 @@ BUY_BUTTON: dict[str, Any] = {
 INT32_MAX = 2_147_483_647
 INT32_MIN = -2_147_483_648
 
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
-NOT_A_MEMBER = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "You don't have access to the project.",
-    "attr": None,
-}
-NOT_AUTHENTICATED = {
-    "type": "authentication_error",
-    "code": "not_authenticated",
-    "detail": "Authentication credentials were not provided.",
-    "attr": None,
-}
 NOT_AN_INTEGER = "A valid integer is required."
 
 
@@ -66,33 +51,6 @@ def invalid(code: str, detail: str, attr: str | None) -> dict[str, Any]:
 
 def too_long(attr: str, limit: int) -> dict[str, Any]:
     return invalid("max_length", f"Ensure this field has no more than {limit} characters.", attr)
-
-
-def missing_scope(scope: str) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "permission_denied",
-        "detail": f"API key missing required scope '{scope}'",
-        "attr": None,
-    }
-
-
-def no_project_access(project_id: int) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "permission_denied",
-        "detail": f"API key does not have access to the requested project: ID {project_id}.",
-        "attr": None,
-    }
-
-
-def method_not_allowed(method: str) -> dict[str, Any]:
-    return {
-        "type": "invalid_request",
-        "code": "method_not_allowed",
-        "detail": f'Method "{method}" not allowed.',
-        "attr": None,
-    }
 
 
 def call(
@@ -205,7 +163,7 @@ class TestCreate:
         assert {k: v for k, v in result.json.items() if k != "id"} == EMPTY
 
     def test_explicit_nulls_are_accepted_for_every_nullable_field(self, tenant: Tenant) -> None:
-        nulls = {field: None for field in FIELDS if field != "attributes"}
+        nulls = {field: None for field in ELEMENT_FIELDS if field != "attributes"}
 
         result = tenant.post("elements", json=nulls)
 
@@ -836,7 +794,7 @@ class TestUpdate:
     def test_nullable_fields_can_be_set_to_null(
         self, tenant: Tenant, buy_button: dict[str, Any]
     ) -> None:
-        nulls = {field: None for field in FIELDS if field != "attributes"}
+        nulls = {field: None for field in ELEMENT_FIELDS if field != "attributes"}
 
         result = tenant.patch(f"elements/{buy_button['id']}", json=nulls)
 
@@ -1146,22 +1104,6 @@ class TestScopes:
         assert listed(tenant)["count"] == 0
 
 
-@pytest.fixture
-def other_org_project(tenant: Tenant) -> int:
-    """A project in another organization of which the tenant's user is also a member."""
-    return (
-        Tenancy(tenant.backend)
-        .bootstrap(
-            email=tenant.email,
-            first_name="Ann",
-            last_name="Tester",
-            organization="Ann's side business",
-            project="Side project",
-        )
-        .project_id
-    )
-
-
 class TestProjectLimitedKeys:
     @pytest.mark.parametrize(
         ("method", "suffix"),
@@ -1172,11 +1114,11 @@ class TestProjectLimitedKeys:
         self,
         tenant: Tenant,
         buy_button: dict[str, Any],
-        other_org_project: int,
+        second_project: int,
         method: str,
         suffix: str,
     ) -> None:
-        key = tenant.key_with(["element:write"], projects=[other_org_project])
+        key = tenant.key_with(["element:write"], projects=[second_project])
         path = suffix.replace("{id}", f"elements/{buy_button['id']}")
 
         result = call(tenant, method, path, key=key, json={"text": "Smuggled"})
@@ -1186,16 +1128,16 @@ class TestProjectLimitedKeys:
         assert listed(tenant)["results"] == [buy_button]
 
     def test_a_key_limited_to_a_project_works_there(
-        self, tenant: Tenant, other_org_project: int
+        self, tenant: Tenant, second_project: int
     ) -> None:
-        key = tenant.key_with(["element:write"], projects=[other_org_project])
+        key = tenant.key_with(["element:write"], projects=[second_project])
 
         created = call(
-            tenant, "POST", "elements", key=key, project_id=other_org_project, json={"text": "Side"}
+            tenant, "POST", "elements", key=key, project_id=second_project, json={"text": "Side"}
         )
 
         assert created.status_code == 201, created.text
-        assert listed_ids(tenant, project_id=other_org_project) == [created.json["id"]]
+        assert listed_ids(tenant, project_id=second_project) == [created.json["id"]]
         assert listed_ids(tenant) == []
 
 

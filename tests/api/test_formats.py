@@ -15,6 +15,7 @@ import pytest
 
 from api.app import create_app
 from store.backend import Backend, open_backend
+from tests.bodies import NOT_FOUND, TRENDS
 from tests.tenants import Tenant, TenantFactory
 
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")
@@ -24,8 +25,6 @@ DATETIME_KEYS = frozenset(
         "cache_target_age", "next_allowed_client_refresh", "last_accessed_at",
     }
 )  # fmt: skip
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
-TRENDS = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
 
 
 def parse_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:

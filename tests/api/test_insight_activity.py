@@ -23,55 +23,26 @@ from domain.insight import Insight
 from store.backend import Backend, open_backend
 from store.insights import InsightCommands
 from store.tenancy import Tenancy
+from tests.bodies import (
+    NOT_A_MEMBER,
+    NOT_AUTHENTICATED,
+    NOT_FOUND,
+    PROJECT_NOT_FOUND,
+    TRENDS,
+    missing_scope,
+    no_project_access,
+)
 from tests.databases import DatabaseFactory
 from tests.tenants import Tenant, TenantFactory
 
-TRENDS = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
 FUNNELS = {"kind": "InsightVizNode", "source": {"kind": "FunnelsQuery", "series": []}}
 HOST = "http://falconframework.org"  # falcon.testing's default scheme and host
 SYSTEM_USER = {"first_name": "System", "email": None, "is_system": True}
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
-NOT_AUTHENTICATED = {
-    "type": "authentication_error",
-    "code": "not_authenticated",
-    "detail": "Authentication credentials were not provided.",
-    "attr": None,
-}
-NOT_A_MEMBER = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "You don't have access to the project.",
-    "attr": None,
-}
-PROJECT_NOT_FOUND = {
-    "type": "invalid_request",
-    "code": "not_found",
-    "detail": "Project not found.",
-    "attr": None,
-}
 SPRING = datetime(2024, 3, 15, 12, 0, 0, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def no_project_access(project_id: int) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "permission_denied",
-        "detail": f"API key does not have access to the requested project: ID {project_id}.",
-        "attr": None,
-    }
-
-
-def missing_scope(scope: str) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "permission_denied",
-        "detail": f"API key missing required scope '{scope}'",
-        "attr": None,
-    }
 
 
 MISSING_ACTIVITY_SCOPE = missing_scope("activity_log:read")
@@ -1078,21 +1049,14 @@ class TestScopes:
         assert [(r.status_code, r.json) for r in results] == [(401, NOT_AUTHENTICATED)] * 2
 
     def test_a_key_limited_to_another_project_is_refused_naming_the_project(
-        self, tenant: Tenant
+        self, tenant: Tenant, second_project: int
     ) -> None:
         created = tenant.create_insight(name="Fenced")
-        side = Tenancy(tenant.backend).bootstrap(
-            email=tenant.email,
-            first_name="Ann",
-            last_name="Tester",
-            organization="Ann's side business",
-            project="Side project",
-        )
-        key = tenant.key_with(["activity_log:read"], projects=[side.project_id])
+        key = tenant.key_with(["activity_log:read"], projects=[second_project])
 
         own = activity(tenant, created["id"], key=key)
         feed = activity(tenant, key=key)
-        side_feed = activity(tenant, key=key, project_id=side.project_id)
+        side_feed = activity(tenant, key=key, project_id=second_project)
 
         assert (own.status_code, own.json) == (403, no_project_access(tenant.project_id))
         assert (feed.status_code, feed.json) == (403, no_project_access(tenant.project_id))

@@ -15,6 +15,7 @@ import pytest
 
 from api.app import create_app
 from store.backend import Backend, open_backend
+from tests.bodies import NOT_A_MEMBER, NOT_FOUND
 from tests.tenants import Tenant, TenantFactory
 
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -50,13 +51,6 @@ EDITABLE_KEYS = (
 UNKNOWN_INSIGHT_ID = 9_000_000_000_000
 INT64_MAX = 2**63 - 1
 
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
-NOT_A_MEMBER = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "You don't have access to the project.",
-    "attr": None,
-}
 MISSING_INSIGHT_WRITE = {
     "type": "authentication_error",
     "code": "permission_denied",

@@ -18,6 +18,7 @@ import pytest
 from api.app import create_app
 from store.backend import Backend, open_backend
 from store.tenancy import Tenancy
+from tests.bodies import NOT_A_MEMBER, NOT_AUTHENTICATED, validation_error
 from tests.tenants import Tenant, TenantFactory
 
 # Reference §5.3 (InsightBasic, without `search_match_type` when nothing was searched) and
@@ -41,18 +42,6 @@ USER_BASIC_KEYS = frozenset(
 START = datetime(2024, 3, 15, 12, 0, 0, tzinfo=UTC)
 UNKNOWN_INSIGHT_ID = 9_000_000_000_000
 
-NOT_AUTHENTICATED = {
-    "type": "authentication_error",
-    "code": "not_authenticated",
-    "detail": "Authentication credentials were not provided.",
-    "attr": None,
-}
-NOT_A_MEMBER = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "You don't have access to the project.",
-    "attr": None,
-}
 MISSING_INSIGHT_READ = {
     "type": "authentication_error",
     "code": "permission_denied",
@@ -60,10 +49,6 @@ MISSING_INSIGHT_READ = {
     "attr": None,
 }
 EMPTY_TRENDING = {"count": 0, "next": None, "previous": None, "results": []}
-
-
-def validation_error(attr: str | None, detail: str, code: str = "invalid_input") -> dict[str, Any]:
-    return {"type": "validation_error", "code": code, "detail": detail, "attr": attr}
 
 
 def iso(instant: datetime) -> str:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from tests.bodies import TRENDS
 from tests.tenants import Tenant
-
-TRENDS = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
 
 
 class TestCreate:

@@ -12,6 +12,7 @@ import pytest
 
 from api.app import create_app
 from store.backend import Backend, open_backend
+from tests.bodies import validation_error
 from tests.tenants import Tenant, TenantFactory
 
 # Reference §5.3 (InsightBasic) and §5.4 (Insight = InsightBasic plus these).
@@ -89,10 +90,6 @@ def patch_insight(tenant: Tenant, insight: dict[str, Any], **fields: Any) -> dic
 def delete_dashboard(tenant: Tenant, dashboard: dict[str, Any]) -> None:
     result = tenant.patch(f"dashboards/{dashboard['id']}", json={"deleted": True})
     assert result.status_code == 200, result.text
-
-
-def validation_error(attr: str, detail: str, code: str = "invalid_input") -> dict[str, Any]:
-    return {"type": "validation_error", "code": code, "detail": detail, "attr": attr}
 
 
 class Clock:

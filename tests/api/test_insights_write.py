@@ -13,6 +13,7 @@ import pytest
 from api.app import create_app
 from domain.insight import Insight
 from store.backend import Backend, open_backend
+from tests.bodies import NOT_FOUND, validation_error
 from tests.tenants import Tenant, TenantFactory
 
 TRENDS = {
@@ -40,15 +41,10 @@ BASIC_KEYS = FULL_KEYS - {
     "effective_privilege_level", "timezone", "is_cached", "query_status", "hogql", "types",
     "resolved_date_range", "alerts", "filters_hash",
 }  # fmt: skip
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def validation_error(attr: str | None, detail: str, code: str = "invalid_input") -> dict[str, Any]:
-    return {"type": "validation_error", "code": code, "detail": detail, "attr": attr}
 
 
 def retrieve(tenant: Tenant, insight: dict[str, Any]) -> dict[str, Any]:

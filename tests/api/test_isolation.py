@@ -15,21 +15,9 @@ from domain.scopes import SCOPE_OBJECTS, parse_scopes
 from store.backend import Backend
 from store.tenancy import Tenancy
 from tests.api.served_routes import ServedRoute, object_of, served_routes
+from tests.bodies import NOT_A_MEMBER, NOT_AUTHENTICATED, NOT_FOUND, missing_scope
 from tests.tenants import Tenant, TenantFactory
 
-NOT_AUTHENTICATED = {
-    "type": "authentication_error",
-    "code": "not_authenticated",
-    "detail": "Authentication credentials were not provided.",
-    "attr": None,
-}
-NOT_A_MEMBER = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "You don't have access to the project.",
-    "attr": None,
-}
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
 WRITE_BODY = {
     "name": "Hijacked by Mallory",
     "description": "pwned",
@@ -49,15 +37,6 @@ ACTION_SCOPES = {
     "stats": "element:read",
     "values": "element:read",
 }
-
-
-def missing_scope(scope: str) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "permission_denied",
-        "detail": f"API key missing required scope '{scope}'",
-        "attr": None,
-    }
 
 
 def expected_scope(template: str, method: str) -> str:

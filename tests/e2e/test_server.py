@@ -17,20 +17,14 @@ import requests
 
 from store.config import DatabaseUrl
 from store.migrate import migrate
+from tests.bodies import NOT_FOUND, TRENDS, invalid_key
 from tests.databases import BACKENDS, DatabaseFactory
 from tests.e2e.processes import Server, cli, cli_json
 
 pytestmark = pytest.mark.e2e
 
-TRENDS = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
 MIB = 1 << 20
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
-KEY_INVALID = {
-    "type": "authentication_error",
-    "code": "authentication_failed",
-    "detail": "Personal API key found in request Authorization header is invalid.",
-    "attr": None,
-}
+KEY_INVALID = invalid_key("Authorization header")
 TOO_LARGE = {
     "type": "invalid_request",
     "code": "request_too_large",

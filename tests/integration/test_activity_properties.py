@@ -28,17 +28,16 @@ from api.app import create_app
 from domain.ids import NAMESPACE
 from domain.insight import Insight
 from store.backend import Backend, open_backend
+from tests.bodies import NOT_FOUND, TRENDS
 from tests.databases import DatabaseFactory
 from tests.tenants import Tenant, TenantFactory
 
 START = datetime(2024, 6, 3, 8, 30, 0, tzinfo=UTC)
-TRENDS = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
 FUNNELS = {
     "kind": "InsightVizNode",
     "source": {"kind": "FunnelsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]},
 }
 DASHBOARD_NAMES = ("Growth board", "Revenue board", "Support board")
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
 # Reference §9.2: the tracked fields, in the order the product documents (domain/insight_activity).
 TRACKED = (
     "name",

@@ -26,6 +26,7 @@ from store.dashboards import DashboardCommands
 from store.insights import InsightCommands
 from store.keys import Keys
 from store.tenancy import Tenancy
+from tests.bodies import TRENDS
 from tests.databases import BACKENDS, DatabaseFactory
 
 Dump = dict[str, list[tuple[Any, ...]]]
@@ -116,7 +117,6 @@ def assert_read_model_matches_aggregates(
 
 EMAILS = ("ann@example.com", "bea@example.com", "cy@example.com")
 TAG_WORDS = ("growth", " Growth", "KPI", "kpi ", "q3", "")
-TRENDS = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
 SQL = {"kind": "DataTableNode", "source": {"kind": "HogQLQuery", "query": "select 1"}}
 
 index = st.integers(0, 7)
