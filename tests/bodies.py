@@ -17,62 +17,48 @@ ELEMENT_FIELDS = [
     "order",
 ]
 TRENDS = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
-NOT_FOUND = {"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": None}
-PROJECT_NOT_FOUND = {
-    "type": "invalid_request",
-    "code": "not_found",
-    "detail": "Project not found.",
-    "attr": None,
-}
-NOT_AUTHENTICATED = {
-    "type": "authentication_error",
-    "code": "not_authenticated",
-    "detail": "Authentication credentials were not provided.",
-    "attr": None,
-}
-NOT_A_MEMBER = {
-    "type": "authentication_error",
-    "code": "permission_denied",
-    "detail": "You don't have access to the project.",
-    "attr": None,
-}
+
+
+def error(kind: str, code: str, detail: str, attr: str | None = None) -> dict[str, Any]:
+    """PostHog's error envelope."""
+    return {"type": kind, "code": code, "detail": detail, "attr": attr}
+
+
+NOT_FOUND = error("invalid_request", "not_found", "Not found.")
+PROJECT_NOT_FOUND = error("invalid_request", "not_found", "Project not found.")
+NOT_AUTHENTICATED = error(
+    "authentication_error", "not_authenticated", "Authentication credentials were not provided."
+)
+NOT_A_MEMBER = error(
+    "authentication_error", "permission_denied", "You don't have access to the project."
+)
 
 
 def invalid_key(place: str) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "authentication_failed",
-        "detail": f"Personal API key found in request {place} is invalid.",
-        "attr": None,
-    }
+    return error(
+        "authentication_error",
+        "authentication_failed",
+        f"Personal API key found in request {place} is invalid.",
+    )
 
 
 def missing_scope(scope: str) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "permission_denied",
-        "detail": f"API key missing required scope '{scope}'",
-        "attr": None,
-    }
+    return error(
+        "authentication_error", "permission_denied", f"API key missing required scope '{scope}'"
+    )
 
 
 def no_project_access(project_id: int) -> dict[str, Any]:
-    return {
-        "type": "authentication_error",
-        "code": "permission_denied",
-        "detail": f"API key does not have access to the requested project: ID {project_id}.",
-        "attr": None,
-    }
+    return error(
+        "authentication_error",
+        "permission_denied",
+        f"API key does not have access to the requested project: ID {project_id}.",
+    )
 
 
 def method_not_allowed(method: str) -> dict[str, Any]:
-    return {
-        "type": "invalid_request",
-        "code": "method_not_allowed",
-        "detail": f'Method "{method}" not allowed.',
-        "attr": None,
-    }
+    return error("invalid_request", "method_not_allowed", f'Method "{method}" not allowed.')
 
 
 def validation_error(attr: str | None, detail: str, code: str = "invalid_input") -> dict[str, Any]:
-    return {"type": "validation_error", "code": code, "detail": detail, "attr": attr}
+    return error("validation_error", code, detail, attr)

@@ -31,6 +31,7 @@ from tests.bodies import (
     TRENDS,
     missing_scope,
     no_project_access,
+    validation_error,
 )
 from tests.databases import DatabaseFactory
 from tests.tenants import Tenant, TenantFactory
@@ -49,21 +50,11 @@ MISSING_ACTIVITY_SCOPE = missing_scope("activity_log:read")
 
 
 def not_an_integer(attr: str) -> dict[str, Any]:
-    return {
-        "type": "validation_error",
-        "code": "invalid_input",
-        "detail": "A valid integer is required.",
-        "attr": attr,
-    }
+    return validation_error(attr, "A valid integer is required.")
 
 
 def below_one(attr: str) -> dict[str, Any]:
-    return {
-        "type": "validation_error",
-        "code": "min_value",
-        "detail": "Ensure this value is greater than or equal to 1.",
-        "attr": attr,
-    }
+    return validation_error(attr, "Ensure this value is greater than or equal to 1.", "min_value")
 
 
 def entry_id(insight_id: int, version: int) -> str:
