@@ -123,6 +123,21 @@ class Projector:
                     return applied + len(missing)
                 applied += self._apply_batch(cursor, positions, low, target)
 
+    def apply_recorded(self, cursor: Cursor, recorded: Sequence[Recorded]) -> bool:
+        """Inside the transaction writing `recorded`: apply them when every projection has
+        applied everything before them. Returns False, changing nothing, otherwise (then
+        `catch_up` after the commit reads what is missing from the log)."""
+        positions = self._read_positions(cursor, lock=True)
+        low = min(positions.values())
+        first = recorded[0][0]
+        if low != first - 1 and (
+            max(positions.values()) != low
+            or low != self._events.recorder.previous_position(cursor, first)
+        ):
+            return False
+        self._apply(cursor, positions, recorded, recorded[-1][0])
+        return True
+
     def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
         """Replay the whole log into fresh tables of the named projections (default: all),
         built beside the live ones while they keep serving, then switched in at once.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -26,7 +26,7 @@ from store.analytics_events import AnalyticsEvents
 from store.analytics_postgres import PostgresAnalyticsEvents
 from store.analytics_sqlite import SqliteAnalyticsEvents
 from store.config import ConfigError, DatabaseUrl
-from store.database import Database, connect
+from store.database import Cursor, Database, connect
 from store.event_store import EventStore, ViewStore
 from store.sequences import Sequences
 
@@ -71,13 +71,16 @@ class Backend:
         return self.projector, self.view_projector
 
     def record(self, *aggregates: Aggregate) -> int:
-        """Save the aggregates' new events atomically, then bring every read model up to
-        them, so that any read after this returns sees the change. Returns the position."""
-        return _record(self.events, self.projector, aggregates)
+        """Save the aggregates' new events atomically with every read-model change they
+        cause, so that any read after this returns sees the change. Returns the position."""
+        return _record(self.events, self.projector, aggregates, in_transaction=True)
 
     def record_views(self, *batches: Aggregate) -> int:
         """`record` for the views log."""
-        return _record(self.views, self.view_projector, batches)
+        # NOTE: on SQLite the views log has a file of its own, which one transaction cannot
+        # share with the read models: they are brought up to it just after its commit.
+        in_transaction = self.url.backend == "postgresql"
+        return _record(self.views, self.view_projector, batches, in_transaction=in_transaction)
 
     def retrying(self, command: Callable[[], T]) -> T:
         """Run a load-change-save command, re-running it when another writer got there first."""
@@ -108,14 +111,27 @@ class Backend:
 
 
 def _record(
-    store: EventStore | ViewStore, projector: Projector, aggregates: tuple[Aggregate, ...]
+    store: EventStore | ViewStore,
+    projector: Projector,
+    aggregates: tuple[Aggregate, ...],
+    *,
+    in_transaction: bool,
 ) -> int:
-    recordings = store.save(*aggregates)
+    events = [event for aggregate in aggregates for event in aggregate.pending_events]
+    applied: list[bool] = []
+
+    def project(cursor: Cursor, positions: Sequence[int]) -> None:
+        # The library may run the write again after a lost connection: only the last
+        # attempt's answer counts.
+        applied[:] = [projector.apply_recorded(cursor, list(zip(positions, events, strict=True)))]
+
+    recordings = store.save(*aggregates, **({"project": project} if in_transaction else {}))
     if not recordings:
         return 0
     position = max(recording.notification.id for recording in recordings)
-    recorded = [(r.notification.id, r.domain_event) for r in recordings]
-    projector.catch_up(until=position, recorded=recorded)
+    if applied != [True]:
+        recorded = [(r.notification.id, r.domain_event) for r in recordings]
+        projector.catch_up(until=position, recorded=recorded)
     return position
 
 

@@ -4,17 +4,21 @@ transaction as the event (selected with APPLICATION_RECORDER_TOPIC)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
+from store.database import Cursor
 from store.hash_chain import hash_table, insert_hashes
+from store.projecting_recorders import (
+    ProjectingPostgresApplicationRecorder,
+    ProjectingSQLiteApplicationRecorder,
+)
 
 
-class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+class ChainedSQLiteApplicationRecorder(ProjectingSQLiteApplicationRecorder):
     """SQLite: the single writer lock orders the chain."""
 
     def __init__(
@@ -32,19 +36,15 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             ),
         ]
 
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super()._insert_events(c, stored_events, **kwargs)
-        if positions:
-            c.execute(
-                f"SELECT hash FROM {self.hash_table_name} ORDER BY notification_id DESC LIMIT 1"
-            )
-            row = c.fetchone()
-            insert_hashes(
-                c, self.hash_table_name, row[0] if row else None, positions, stored_events, "?"
-            )
-        return positions
+    def _written(
+        self, cursor: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+    ) -> None:
+        row = cursor.execute(
+            f"SELECT hash FROM {self.hash_table_name} ORDER BY notification_id DESC LIMIT 1"
+        ).fetchone()
+        insert_hashes(
+            cursor, self.hash_table_name, row[0] if row else None, positions, stored_events
+        )
 
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""
@@ -57,7 +57,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             return [(int(row[0]), bytes(row[1])) for row in c.fetchall()]
 
 
-class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+class ChainedPostgresApplicationRecorder(ProjectingPostgresApplicationRecorder):
     """PostgreSQL: the store's EXCLUSIVE table lock orders the chain."""
 
     def __init__(
@@ -74,17 +74,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             )
         )
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if positions:
-            table = f'"{self.datastore.schema}"."{self.hash_table_name}"'
-            curs.execute(f"SELECT hash FROM {table} ORDER BY notification_id DESC LIMIT 1")
-            row = curs.fetchone()
-            previous = bytes(row["hash"]) if row else None
-            insert_hashes(curs, table, previous, positions, stored_events, "%s")
-        return positions
+    def _written(
+        self, cursor: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+    ) -> None:
+        table = f'"{self.datastore.schema}"."{self.hash_table_name}"'
+        row = cursor.execute(
+            f"SELECT hash FROM {table} ORDER BY notification_id DESC LIMIT 1"
+        ).fetchone()
+        insert_hashes(cursor, table, bytes(row[0]) if row else None, positions, stored_events)
 
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""

@@ -14,6 +14,10 @@ CHAINED_RECORDERS = {
     "sqlite": "store.chained_recorders:ChainedSQLiteApplicationRecorder",
     "postgresql": "store.chained_recorders:ChainedPostgresApplicationRecorder",
 }
+UNCHAINED_RECORDERS = {
+    "sqlite": "store.projecting_recorders:ProjectingSQLiteApplicationRecorder",
+    "postgresql": "store.projecting_recorders:ProjectingPostgresApplicationRecorder",
+}
 
 
 class ConfigError(Exception):
@@ -99,10 +103,12 @@ class DatabaseUrl:
         self, *, create_table: bool, views: bool = False, hash_chain: bool = True
     ) -> dict[str, str]:
         """The `eventsourcing` library's settings for this database (or its views log).
-        `hash_chain=False` gives the library's plain recorder: only to measure what chaining costs."""
-        env = {"CREATE_TABLE": "y" if create_table else "n"}
-        if hash_chain:
-            env["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS[self.backend]
+        `hash_chain=False` leaves the hashes out: only to measure what chaining costs."""
+        recorders = CHAINED_RECORDERS if hash_chain else UNCHAINED_RECORDERS
+        env = {
+            "CREATE_TABLE": "y" if create_table else "n",
+            "APPLICATION_RECORDER_TOPIC": recorders[self.backend],
+        }
         if self.backend == "sqlite":
             Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
             env.update(

@@ -100,7 +100,7 @@ def _qmark(sql: str) -> str:
     return sql.replace("%s", "?")
 
 
-class _SqliteCursor(Cursor):
+class SqliteCursor(Cursor):
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
 
@@ -160,7 +160,7 @@ class SqliteDatabase(Database):
         connection = self._connection()
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
-            yield _SqliteCursor(connection.cursor())
+            yield SqliteCursor(connection.cursor())
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -206,7 +206,7 @@ class SqliteDatabase(Database):
         self._local = threading.local()
 
 
-class _PostgresCursor(Cursor):
+class PostgresCursor(Cursor):
     def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
         self._cursor = cursor
 
@@ -293,7 +293,7 @@ class PostgresDatabase(Database):
                 cursor = connection.cursor()
                 if lock_wait_ms is not None:
                     cursor.execute(f"SET LOCAL lock_timeout = {int(lock_wait_ms)}")
-                yield _PostgresCursor(cursor)
+                yield PostgresCursor(cursor)
         except psycopg.errors.LockNotAvailable as error:
             raise LockBusyError(str(error)) from None
 

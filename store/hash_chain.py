@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
+
+from store.database import Cursor
 
 GENESIS = bytes(32)
 
@@ -100,16 +101,15 @@ def hash_table(events_table: str) -> str:
 
 
 def insert_hashes(
-    cursor: Any,
+    cursor: Cursor,
     table: str,
     previous: bytes | None,
     positions: Sequence[int],
     events: Sequence[StoredEvent],
-    marker: str,
 ) -> None:
-    """Record the hashes of newly inserted events (`marker` is the driver's placeholder)."""
+    """Record the hashes of newly inserted events, inside the transaction inserting them."""
     hashes = chain(previous or GENESIS, positions, events)
     cursor.executemany(
-        f"INSERT INTO {table} (notification_id, hash) VALUES ({marker}, {marker})",
+        f"INSERT INTO {table} (notification_id, hash) VALUES (%s, %s)",
         list(zip(sorted(positions), hashes, strict=True)),
     )

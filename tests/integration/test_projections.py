@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -650,6 +651,64 @@ class TestExactlyOnce:
 
         assert applied == 2
         assert counts(reader)[0] == 4
+
+
+class TestInTheWritingTransaction:
+    """A command's read-model rows are committed with its events, in one transaction."""
+
+    def test_a_failing_read_model_update_stores_neither_the_events_nor_any_row(
+        self, fresh_backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        world = World(fresh_backend)
+        world.run([("bootstrap", 0, "Acme"), ("create_dashboard", 0, "Growth", False)])
+        head, tables = fresh_backend.projector.head(), dump(fresh_backend)
+        dashboards = next(
+            p for p in fresh_backend.projector.projections if "dashboards" in p.tables
+        )
+
+        def broken(cursor: Any, events: Any) -> None:
+            raise RuntimeError("read model refused the events")
+
+        monkeypatch.setattr(dashboards, "process_batch", broken)
+        with pytest.raises(RuntimeError, match="refused"):
+            fresh_backend.record(new_dashboard(99, "Never"))
+
+        assert fresh_backend.projector.head() == head
+        assert dump(fresh_backend) == tables
+        assert_caught_up(fresh_backend)
+
+    def test_a_write_behind_a_lagging_read_model_is_applied_after_what_it_missed(
+        self, fresh_url: DatabaseUrl, opened: list[Backend]
+    ) -> None:
+        writer = open_on(fresh_url, opened)
+        written, tags = write_lagging(writer, 1, 30)
+
+        position = writer.record(new_dashboard(500, "Late"))
+
+        assert position == written + 1
+        assert counts(writer) == (31, 30, tags)
+        assert_caught_up(writer)
+
+    def test_positions_a_rolled_back_write_used_up_do_not_stop_the_next_one(
+        self, fresh_backend: Backend
+    ) -> None:
+        fresh_backend.record(new_dashboard(1, "First"))
+        with pytest.raises(IntegrityError):
+            fresh_backend.events.save(new_dashboard(1, "Clash"))  # Same stream, same version.
+        answers: list[bool] = []
+        apply_recorded = fresh_backend.projector.apply_recorded
+
+        def spy(cursor: Any, recorded: Any) -> bool:
+            answers.append(apply_recorded(cursor, recorded))
+            return answers[-1]
+
+        fresh_backend.projector.apply_recorded = spy  # type: ignore[method-assign]
+
+        fresh_backend.record(new_dashboard(2, "Second"))
+
+        assert answers == [True]
+        assert counts(fresh_backend)[0] == 2
+        assert_caught_up(fresh_backend)
 
 
 # ---------------------------------------------------------------------------------------------

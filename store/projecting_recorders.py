@@ -1,0 +1,102 @@
+"""The library's application recorders, extended so that more rows can be written inside the
+transaction that writes the events: the hash chain (store/chained_recorders.py), and the
+read models brought up to the new events (`save(..., project=...)`, store/backend.py).
+
+One commit then holds the events and everything they cause, instead of a second
+transaction after the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg.rows import tuple_row
+
+from store.database import Cursor, PostgresCursor, SqliteCursor
+
+Project = Callable[[Cursor, Sequence[int]], None]
+"""Called with a cursor in the writing transaction and the new events' positions."""
+
+
+class _WriteAborted(BaseException):
+    """Carries an error raised inside the writing transaction past the library's own
+    `except Exception`, which would otherwise commit the transaction before re-raising."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class ProjectingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    """SQLite: everything runs on the writer's own connection, in its transaction."""
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if positions:
+            cursor = SqliteCursor(c.sqlite_cursor)
+            self._written(cursor, positions, stored_events)
+            project: Project | None = kwargs.get("project")
+            if project is not None:
+                project(cursor, positions)
+        return positions
+
+    def _written(
+        self, cursor: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+    ) -> None:
+        """Write what belongs with newly inserted events (nothing here)."""
+
+    def previous_position(self, cursor: Cursor, first: int) -> int:
+        """Inside the writing transaction: the last position before `first` (0 if none)."""
+        row = cursor.execute(
+            f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < %s", (first,)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+
+class ProjectingPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """PostgreSQL: runs after the insert, under the store's table lock, so no other
+    writer's events can come between."""
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        try:
+            return super().insert_events(stored_events, **kwargs)
+        except _WriteAborted as aborted:
+            raise aborted.error from None
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        try:
+            positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            if positions:
+                # The library's cursors give dicts; our SQL reads rows by index.
+                cursor = PostgresCursor(curs.connection.cursor(row_factory=tuple_row))
+                self._written(cursor, positions, stored_events)
+                project: Project | None = kwargs.get("project")
+                if project is not None:
+                    project(cursor, positions)
+        except Exception as error:
+            raise _WriteAborted(error) from error
+        return positions
+
+    def _written(
+        self, cursor: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+    ) -> None:
+        """Write what belongs with newly inserted events (nothing here)."""
+
+    def previous_position(self, cursor: Cursor, first: int) -> int:
+        """Inside the writing transaction: the last position before `first` (0 if none).
+        Positions can skip numbers: a rolled-back write still used them up."""
+        table = f'"{self.datastore.schema}"."{self.events_table_name}"'
+        row = cursor.execute(
+            f"SELECT max(notification_id) FROM {table} WHERE notification_id < %s", (first,)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
