@@ -17,6 +17,7 @@ from bench.backends import scratch_database
 from bench.seed import analyze_after_bulk_load, bench_key, bench_tenant, seed_insights
 from bench.stats import percentile, timed_ms
 from domain.insight_views import ViewBatch
+from projections.rebuild import rebuild
 from store.backend import Backend, open_backend
 from store.tenancy import Tenancy
 
@@ -85,8 +86,7 @@ def run(
             events = backend.projector.head() + backend.view_projector.head()
             raw_rate = _raw_read_rate(backend)
             started = time.perf_counter()
-            for projector in backend.projectors:
-                projector.rebuild()
+            rebuild(backend.projectors)
             rebuild_rate = events / (time.perf_counter() - started)
         finally:
             backend.close()

@@ -75,28 +75,32 @@ def projections_rebuild(name: str | None) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from projections.rebuild import plan, rebuild
+
     with installed_backend() as backend:
         known = [p.name for projector in backend.projectors for p in projector.projections]
         if name is not None and name not in known:
             raise click.BadParameter(f"unknown projection {name!r}; known: {', '.join(known)}")
-        rebuilt, applied = [], 0
+        names = None if name is None else [name]
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             console=Console(stderr=True),  # stdout carries the one JSON object
         ) as bar:
-            for projector in backend.projectors:
-                names = [p.name for p in projector.projections if name in (None, p.name)]
-                if not names:
-                    continue
-                task = bar.add_task(f"{', '.join(names)}", total=projector.head() or 1)
-                applied += projector.rebuild(
-                    names,
-                    progress=lambda done, head, task=task: bar.update(
-                        task, completed=done, total=head
-                    ),
+            tasks = {
+                part.log_name: bar.add_task(
+                    ", ".join(p.name for p in part.projections), total=part.head() or 1
                 )
+                for part in plan(backend.projectors, names)
+            }
+            rebuilt = rebuild(
+                backend.projectors,
+                names,
+                progress=lambda log, done, head: bar.update(tasks[log], completed=done, total=head),
+            )
+            for task in tasks.values():
                 bar.update(task, completed=bar.tasks[task].total)
-                rebuilt += names
-        print_json({"rebuilt": rebuilt, "events": applied, "projections": _status(backend)})
+        print_json(
+            {"rebuilt": rebuilt.names, "events": rebuilt.events, "projections": _status(backend)}
+        )

@@ -86,6 +86,13 @@ class InsightViewsProjection(Projection):
         )
 
 
+class InsightViewsOnCreateProjection(InsightViewsProjection):
+    """The same read model, from the views that creating an insight records in the main log.
+    It shares the tables, so the two are always rebuilt together (projections/rebuild.py)."""
+
+    name = "insight_views_on_create"
+
+
 @dataclass(frozen=True)
 class TrendingRow:
     """An insight's place in trending: distinct viewers in the window and latest viewers."""

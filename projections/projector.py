@@ -7,21 +7,15 @@ applied exactly once whoever runs the catch-up, and a crash loses nothing but ti
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.application import Application
 
 from projections.projection import Projection
-from store.database import Cursor, Database, LockBusyError
+from store.database import Cursor, Database
 
 BATCH_SIZE = 500
-REBUILD_BATCH_SIZE = 5000
-SWITCH_ATTEMPTS = 200
-SWITCH_LOCK_WAIT_MS = 100
-SWITCH_PAUSE_SECONDS = 0.05
 Recorded = tuple[int, Any]
 """A domain event and its position in the notification log."""
 Progress = Callable[[int, int], None]
@@ -57,13 +51,18 @@ class Projector:
         self._topics = tuple(sorted({topic for p in self.projections for topic in p.topics}))
 
     @property
+    def database(self) -> Database:
+        """Where this projector's read models are."""
+        return self._database
+
+    @property
     def log_name(self) -> str:
         """The name of the application whose log this projector follows."""
         return str(self._events.name)
 
-    def install(self) -> list[str]:
-        """Create what is missing; rebuild the read models that are new or whose version
-        changed. Returns the names rebuilt."""
+    def create_missing(self) -> list[str]:
+        """Create the tables and tracking rows that do not exist yet. Returns the names of
+        the read models that are new or whose version changed: they need a rebuild."""
         with self._database.transaction(write=True) as cursor:
             cursor.execute(TRACKING_DDL)
             versions = dict(
@@ -79,14 +78,18 @@ class Projector:
                     "VALUES (%s, 0, %s) ON CONFLICT DO NOTHING",
                     (projection.name, projection.version),
                 )
-        if stale:
-            self.rebuild(stale)
         return stale
+
+    def on(
+        self, database: Database, projections: Sequence[Projection], batch_size: int = BATCH_SIZE
+    ) -> Projector:
+        """A projector of the same log for some of these projections, writing to `database`."""
+        return Projector(self._events, database, projections, batch_size)
 
     def positions(self) -> dict[str, int]:
         """The last notification id each projection has applied."""
         with self._database.transaction() as cursor:
-            return self._read_positions(cursor, lock=False)
+            return self.read_positions(cursor, lock=False)
 
     def head(self) -> int:
         """The id of the newest notification in the log (0 when it is empty)."""
@@ -96,12 +99,12 @@ class Projector:
         """Apply one batch of the events not applied yet: (events applied, whether the
         positions moved at all; False means caught up)."""
         with self._database.transaction(write=True) as cursor:
-            positions = self._read_positions(cursor, lock=True)
+            positions = self.read_positions(cursor, lock=True)
             low = min(positions.values())
             head = self.head()
             if low >= head:
                 return 0, False
-            return self._apply_batch(cursor, positions, low, head), True
+            return self.apply_batch(cursor, positions, low, head), True
 
     def catch_up(self, until: int | None = None, recorded: Sequence[Recorded] = ()) -> int:
         """Apply every event up to `until` (default: the head); returns events applied.
@@ -112,7 +115,7 @@ class Projector:
         applied = 0
         while True:
             with self._database.transaction(write=True) as cursor:
-                positions = self._read_positions(cursor, lock=True)
+                positions = self.read_positions(cursor, lock=True)
                 low = min(positions.values())
                 target = self.head() if until is None else until
                 if low >= target:
@@ -121,13 +124,13 @@ class Projector:
                     missing = [event for event in recorded if event[0] > low]
                     self._apply(cursor, positions, missing, target)
                     return applied + len(missing)
-                applied += self._apply_batch(cursor, positions, low, target)
+                applied += self.apply_batch(cursor, positions, low, target)
 
     def apply_recorded(self, cursor: Cursor, recorded: Sequence[Recorded]) -> bool:
         """Inside the transaction writing `recorded`: apply them when every projection has
         applied everything before them. Returns False, changing nothing, otherwise (then
         `catch_up` after the commit reads what is missing from the log)."""
-        positions = self._read_positions(cursor, lock=True)
+        positions = self.read_positions(cursor, lock=True)
         low = min(positions.values())
         first = recorded[0][0]
         if low != first - 1 and (
@@ -137,67 +140,6 @@ class Projector:
             return False
         self._apply(cursor, positions, recorded, recorded[-1][0])
         return True
-
-    def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
-        """Replay the whole log into fresh tables of the named projections (default: all),
-        built beside the live ones while they keep serving, then switched in at once.
-        Returns the number of events applied."""
-        unknown = set(names or ()) - set(self._names)
-        if unknown:
-            raise ValueError(f"unknown projection {min(unknown)!r}")
-        chosen = [p for p in self.projections if names is None or p.name in names]
-        live = Projector(self._events, self._database, chosen)
-        with self._database.shadow() as shadow:
-            builder = Projector(self._events, shadow, chosen, batch_size=REBUILD_BATCH_SIZE)
-            builder.create_fresh()
-            applied = builder.run_to_head(progress)
-            switched = self._switch(live, shadow, chosen, builder.positions())
-        return applied + switched
-
-    def _switch(
-        self,
-        live: Projector,
-        shadow: Database,
-        chosen: Sequence[Projection],
-        positions: dict[str, int],
-    ) -> int:
-        """Make the shadow tables live; returns the events applied to them on the way."""
-        dialect = self._database.dialect
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                # NOTE: a read joining tables can hold one the switch needs while it waits
-                # for another the switch has taken. Rather than wait into a deadlock, the
-                # switch gives way after a moment and tries again.
-                with self._database.transaction(
-                    write=True, lock_wait_ms=SWITCH_LOCK_WAIT_MS
-                ) as cursor:
-                    # Live catch-ups wait here. The new tables take over at the position
-                    # they reached, and what was written since is applied to them in this
-                    # same transaction: nothing is missed, nothing applied twice, no read
-                    # goes back.
-                    live._read_positions(cursor, lock=True)
-                    for projection in chosen:
-                        self._database.replace_tables(
-                            cursor, shadow, projection.tables, projection.ddl(dialect)
-                        )
-                        cursor.execute(
-                            "UPDATE projection_tracking SET position = %s, version = %s "
-                            "WHERE name = %s",
-                            (positions[projection.name], projection.version, projection.name),
-                        )
-                    applied = 0
-                    reached = dict(positions)
-                    head = self.head()
-                    while (low := min(reached.values())) < head:
-                        applied += live._apply_batch(cursor, reached, low, head)
-                        reached = live._read_positions(cursor, lock=False)
-                return applied
-            except LockBusyError:
-                if attempt == SWITCH_ATTEMPTS:
-                    raise
-                time.sleep(random.uniform(0, SWITCH_PAUSE_SECONDS))
 
     def create_fresh(self) -> None:
         """Create this projector's tables and tracking rows at position 0, in an empty
@@ -225,7 +167,8 @@ class Projector:
             if progress is not None:
                 progress(min(self.positions().values()), self.head())
 
-    def _read_positions(self, cursor: Cursor, *, lock: bool) -> dict[str, int]:
+    def read_positions(self, cursor: Cursor, *, lock: bool) -> dict[str, int]:
+        """Every projection's position; `lock` keeps other catch-ups out until the commit."""
         sql = (
             "SELECT name, position FROM projection_tracking "
             f"WHERE name IN ({self._marks}) ORDER BY name"
@@ -241,7 +184,8 @@ class Projector:
             )
         return positions
 
-    def _apply_batch(self, cursor: Cursor, positions: dict[str, int], low: int, target: int) -> int:
+    def apply_batch(self, cursor: Cursor, positions: dict[str, int], low: int, target: int) -> int:
+        """Apply the next batch of events after `low`, up to `target`; returns how many."""
         notifications = self._events.recorder.select_notifications(
             start=low + 1, limit=self._batch_size, stop=target, topics=self._topics
         )

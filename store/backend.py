@@ -19,7 +19,11 @@ from projections.elements import Elements, ElementsProjection
 from projections.insight_history import InsightHistory, InsightHistoryProjection
 from projections.insight_list import InsightListProjection
 from projections.insight_queries import InsightReader
-from projections.insight_views import InsightViews, InsightViewsProjection
+from projections.insight_views import (
+    InsightViews,
+    InsightViewsOnCreateProjection,
+    InsightViewsProjection,
+)
 from projections.projection import Projection
 from projections.projector import Projector
 from store.analytics_events import AnalyticsEvents
@@ -143,6 +147,7 @@ def projections(dialect: str) -> list[Projection]:
         ElementsProjection(),
         InsightHistoryProjection(),
         InsightListProjection(dialect),
+        InsightViewsOnCreateProjection(),
     ]
 
 

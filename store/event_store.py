@@ -29,6 +29,8 @@ AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (
     PersonalApiKey,
     Dashboard,
     Insight,
+    # The view by an insight's creator is saved with the insight, in the same transaction.
+    ViewBatch,
 )
 VIEW_AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (ViewBatch,)
 

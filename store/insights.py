@@ -33,13 +33,14 @@ class InsightCommands:
             # A clash here is an id handed out again after a crash: a fresh attempt draws
             # another.
             insight_id = self._backend.sequences.next_id("insight")
+            at = self._backend.clock()
             insight = Insight.create(
                 insight_id=insight_id,
                 project_id=project_id,
                 environment_id=environment_id,
                 short_id=short_id_for(insight_id),
                 actor_id=actor_id,
-                at=self._backend.clock(),
+                at=at,
                 values=values,
                 new_tiles=self._new_tiles(
                     []
@@ -47,22 +48,22 @@ class InsightCommands:
                     else [ref["id"] for ref in values.get("dashboards", [])]
                 ),
             )
-            self._backend.record(insight)
-            return insight_id
-
-        insight_id = self._backend.retrying(attempt)
-        if not values.get("deleted"):
-            # Creating an insight is its creator's first view of it.
-            self._backend.record_views(
-                ViewBatch.record(
+            if values.get("deleted"):
+                self._backend.record(insight)
+            else:
+                # Creating an insight is its creator's first view of it: a view in a stream
+                # of its own, saved in the same transaction (so in the main log).
+                view = ViewBatch.record(
                     project_id=project_id,
                     environment_id=environment_id,
                     user_id=actor_id,
                     insight_ids=[insight_id],
-                    at=self._backend.clock(),
+                    at=at,
                 )
-            )
-        return insight_id
+                self._backend.record(insight, view)
+            return insight_id
+
+        return self._backend.retrying(attempt)
 
     def update(
         self,

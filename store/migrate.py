@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 
+from projections.rebuild import install
 from store.backend import open_backend
 from store.config import DatabaseUrl
 from store.sequences import sequence_ddl
@@ -41,8 +42,7 @@ def migrate(url: DatabaseUrl) -> None:
             with backend.database.transaction(write=True) as cursor:
                 for statement in sequence_ddl(backend.database.dialect):
                     cursor.execute(statement)
-            for projector in backend.projectors:
-                projector.install()
+            install(backend.projectors)
             backend.analytics.install()
         finally:
             backend.close()

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eventsourcing.utils import get_topic
 
+from domain.insight_views import ViewBatch
 from domain.personal_api_key import hash_key
 from store.backend import open_backend
 from store.config import DatabaseUrl
@@ -26,6 +28,7 @@ from store.insights import InsightCommands
 from store.tenancy import Tenancy
 from tests.databases import BACKENDS, DatabaseFactory
 from tests.e2e.audit_helpers import (
+    MAIN_LOG,
     VIEWS_LOG,
     Clock,
     audit_entries,
@@ -345,6 +348,8 @@ def tell_the_story(url: DatabaseUrl) -> Story:
         (hedy_id, hedy_email),
     )
     in_ada = {"project_id": project, "environment_id": environment}
+    # Positions 19 and 26 are the views the two insights' creators made by creating them:
+    # saved with the insights, in the main log, and no audit entries.
     story.expected = [
         *_bootstrap_entries(
             1,
@@ -390,7 +395,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
         ),
         _entry(18, "insight", "created", signups, at=hour(10), actor=ada_actor, **in_ada),
         _entry(
-            19,
+            20,
             "insight",
             "updated",
             signups,
@@ -400,7 +405,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             **in_ada,
         ),
         _entry(
-            20,
+            21,
             "insight",
             "deleted",
             signups,
@@ -413,7 +418,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             **in_ada,
         ),
         _entry(
-            21,
+            22,
             "dashboard",
             "updated",
             board,
@@ -423,7 +428,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             **in_ada,
         ),
         _entry(
-            22,
+            23,
             "insight",
             "restored",
             signups,
@@ -434,7 +439,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             **in_ada,
         ),
         _entry(
-            23,
+            24,
             "environment",
             "created",
             staging,
@@ -444,7 +449,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             changes=[{"field": "name", "after": "Staging"}],
         ),
         _entry(
-            24,
+            25,
             "insight",
             "created",
             radio,
@@ -454,14 +459,14 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             actor=hedy_actor,
         ),
         _entry(
-            25,
+            27,
             "user",
             "created",
             bystander_id,
             at=hour(18),
             changes=[{"field": "email", "after": bystander_email}],
         ),
-        _entry(26, "member", "added", bystander_id, at=hour(18), project_id=hedy["project_id"]),
+        _entry(28, "member", "added", bystander_id, at=hour(18), project_id=hedy["project_id"]),
     ]
     return story
 
@@ -543,11 +548,17 @@ class TestEveryChangeInLogOrder:
         }
 
     def test_views_are_not_audit_entries(self, story: Story) -> None:
-        # Two insights were created, each recording its creator's view in the views log.
+        # Two insights were created, each recording its creator's view in the main log.
         entries = story.entries
+        main = log_tables(story.url, MAIN_LOG)
+        views = [
+            p for p in main.positions() if main.topic(p) == get_topic(ViewBatch.InsightsViewed)
+        ]
 
-        assert log_tables(story.url, VIEWS_LOG).count() == 2
+        assert views == [19, 26]
+        assert log_tables(story.url, VIEWS_LOG).count() == 0
         assert len(entries) == len(story.expected) == 26
+        assert not {entry["position"] for entry in entries} & set(views)
 
 
 class TestKeysInTheAuditLog:
@@ -614,12 +625,12 @@ class TestProjectFilter:
         assert without_cli_times(entries, story) == story.expected_where(
             lambda entry: entry["project_id"] == project
         )
-        assert positions(entries) == [3, 4, 5, 14, 17, 18, 19, 20, 21, 22, 23]
+        assert positions(entries) == [3, 4, 5, 14, 17, 18, 20, 21, 22, 23, 24]
 
     def test_project_filter_on_the_other_project(self, story: Story) -> None:
         entries = audit_entries(story.url, "--project", str(story.hedy["project_id"]))
 
-        assert positions(entries) == [9, 10, 11, 24, 26]
+        assert positions(entries) == [9, 10, 11, 25, 28]
 
     def test_project_filter_for_a_project_with_no_entries_prints_nothing(
         self, story: Story
@@ -645,18 +656,18 @@ class TestUserFilter:
         assert without_cli_times(entries, story) == story.expected_where(
             lambda entry: entry["actor_id"] == story.grace_id
         )
-        assert positions(entries) == [19, 20]
+        assert positions(entries) == [20, 21]
 
     def test_user_filter_covers_every_aggregate_the_user_changed(self, story: Story) -> None:
         entries = audit_entries(story.url, "--user", story.ada_email)
 
-        assert positions(entries) == [6, 15, 17, 18, 21, 22]
+        assert positions(entries) == [6, 15, 17, 18, 22, 23]
         assert {entry["actor_email"] for entry in entries} == {story.ada_email}
 
     def test_user_filter_ignores_the_case_of_the_email(self, story: Story) -> None:
         entries = audit_entries(story.url, "--user", story.grace_email.upper())
 
-        assert positions(entries) == [19, 20]
+        assert positions(entries) == [20, 21]
 
     def test_user_filter_for_a_user_who_changed_nothing_prints_nothing(self, story: Story) -> None:
         completed = audit_log(story.url, "--user", story.bystander_email)
@@ -704,7 +715,7 @@ class TestTimeFilters:
         entries = audit_entries(story.url, "--since", "2040-01-01T12:00:00Z")
 
         assert without_cli_times(entries, story) == story.expected[18:]
-        assert positions(entries) == [19, 20, 21, 22, 23, 24, 25, 26]
+        assert positions(entries) == [20, 21, 22, 23, 24, 25, 27, 28]
 
     def test_until_keeps_entries_at_or_before_it(self, story: Story) -> None:
         entries = audit_entries(story.url, "--until", "2040-01-01T12:00:00Z")
@@ -716,7 +727,7 @@ class TestTimeFilters:
             story.url, "--since", "2040-01-01T09:30:00Z", "--until", "2040-01-01T14:59:59Z"
         )
 
-        assert positions(entries) == [18, 19, 20, 21]
+        assert positions(entries) == [18, 20, 21, 22]
 
     def test_until_before_the_in_process_part_keeps_exactly_the_cli_part(
         self, story: Story
@@ -728,12 +739,12 @@ class TestTimeFilters:
     def test_since_with_an_offset_is_the_same_instant_in_utc(self, story: Story) -> None:
         entries = audit_entries(story.url, "--since", "2040-01-01T14:00:00+02:00")
 
-        assert positions(entries) == [19, 20, 21, 22, 23, 24, 25, 26]
+        assert positions(entries) == [20, 21, 22, 23, 24, 25, 27, 28]
 
     def test_since_without_a_timezone_is_read_as_utc(self, story: Story) -> None:
         entries = audit_entries(story.url, "--since", "2040-01-01T16:00:00")
 
-        assert positions(entries) == [23, 24, 25, 26]
+        assert positions(entries) == [24, 25, 27, 28]
 
     def test_since_after_until_prints_nothing(self, story: Story) -> None:
         completed = audit_log(
@@ -765,7 +776,7 @@ class TestCombinedFilters:
             "--scope", "insight",
         )  # fmt: skip
 
-        assert positions(entries) == [19, 20]
+        assert positions(entries) == [20, 21]
 
     def test_every_filter_together(self, story: Story) -> None:
         entries = audit_entries(

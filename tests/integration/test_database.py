@@ -9,6 +9,7 @@ import time
 import psycopg
 import pytest
 
+from projections.rebuild import rebuild
 from store.backend import Backend
 from store.database import MAX_PARAMETERS
 from store.tenancy import Tenancy
@@ -92,7 +93,7 @@ class TestPostgresReads:
         reader = threading.Thread(target=read_users_then_organizations)
         reader.start()
         holding.wait(10)
-        rebuilt = fresh_backend.projector.rebuild(["accounts"])
+        rebuilt = rebuild(fresh_backend.projectors, ["accounts"]).events
         reader.join(10)
 
         after = fresh_backend.database.query("SELECT id, email FROM users ORDER BY id")

@@ -21,12 +21,14 @@ from domain.errors import DomainError
 from domain.insight import Insight
 from domain.personal_api_key import PersonalApiKey
 from domain.project import Project
+from projections.rebuild import rebuild
 from store.backend import Backend, open_backend
 from store.config import DatabaseUrl
 from store.dashboards import DashboardCommands
 from store.insights import InsightCommands
 from store.keys import Keys
 from store.tenancy import Tenancy
+from store.views import ViewCommands
 from tests.bodies import TRENDS
 from tests.databases import BACKENDS, DatabaseFactory
 
@@ -160,6 +162,7 @@ COMMAND = st.one_of(
     st.tuples(st.just("update_insight"), index, index, insight_values),
     st.tuples(st.just("delete_insight"), index),
     st.tuples(st.just("restore_insight"), index),
+    st.tuples(st.just("view_insights"), index, index, st.lists(index, min_size=1, max_size=3)),
 )
 
 
@@ -284,6 +287,17 @@ class World:
         )
         self.insights.append((project_id, insight_id))
 
+    def view_insights(self, project: int, who: int, insights: list[int]) -> None:
+        if not self.insights:
+            return
+        project_id, _ = pick(self.insights, insights[0])
+        ViewCommands(self.backend).record(
+            project_id=project_id,
+            environment_id=pick(self.environments[project_id], who),
+            user_id=pick(self.members[project_id], who),
+            insight_ids=[pick(self.insights, i)[1] for i in insights],
+        )
+
     def update_insight(self, insight: int, environment: int, values: dict[str, Any]) -> None:
         if not self.insights:
             return
@@ -344,7 +358,7 @@ class TestIncrementalEqualsRebuild:
             incremental = dump(backend)
 
             # Check a rebuild from the log gives the very same rows.
-            backend.projector.rebuild()
+            rebuild(backend.projectors)
             assert_caught_up(backend)
             assert dump(backend) == incremental
         finally:
@@ -352,6 +366,26 @@ class TestIncrementalEqualsRebuild:
 
 
 class TestReadModelAgreesWithAggregates:
+    def test_rebuilding_one_read_model_rebuilds_those_sharing_its_tables(
+        self, fresh_backend: Backend
+    ) -> None:
+        # The third insight's only view is its creator's, which is in the main log.
+        World(fresh_backend).run(
+            [
+                ("bootstrap", 0, "Acme"),
+                *[("create_insight", 0, 0, {"name": name}) for name in ("A", "B", "C")],
+                ("view_insights", 0, 0, [0, 1]),
+            ]
+        )
+        before = dump(fresh_backend)
+
+        rebuilt = rebuild(fresh_backend.projectors, ["insight_views"])
+
+        assert rebuilt.names == ["insight_views", "insight_views_on_create"]
+        assert len(before["insight_views"]) == 3
+        assert dump(fresh_backend) == before
+        assert_caught_up(fresh_backend)
+
     def test_an_insight_created_deleted_on_a_dashboard_shows_the_tile_once_placed_on_it(
         self, fresh_backend: Backend
     ) -> None:
@@ -470,7 +504,7 @@ class TestOpaqueJson:
         )
         incremental = dump(fresh_backend)
 
-        fresh_backend.projector.rebuild()
+        rebuild(fresh_backend.projectors)
 
         assert dump(fresh_backend) == incremental
 
@@ -758,5 +792,5 @@ class TestRestart:
         assert counts(restarted) == (40, 40, tags)
         assert_caught_up(restarted)
         incremental = dump(restarted)
-        restarted.projector.rebuild()
+        rebuild(restarted.projectors)
         assert dump(restarted) == incremental

@@ -14,6 +14,8 @@ from typing import Any
 
 import falcon.testing
 import pytest
+from eventsourcing.application import Application
+from eventsourcing.utils import get_topic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -249,15 +251,24 @@ class World:
 # The views log and the oracle
 
 
-def recorded_batches(backend: Backend, after: int) -> list[Batch]:
-    """Every view event of the views log after position `after`, in log order."""
+def recorded_batches(backend: Backend, after: tuple[int, int]) -> list[Batch]:
+    """Every view event after these positions of the main log (where a create records its
+    creator's view) and of the views log, oldest first."""
+    batches = [
+        *_view_batches(backend.events, after[0]),
+        *_view_batches(backend.views, after[1]),
+    ]
+    return sorted(batches, key=lambda batch: batch.at)
+
+
+def _view_batches(store: Application[Any], after: int) -> list[Batch]:
     batches: list[Batch] = []
     start = after + 1
+    topic = get_topic(ViewBatch.InsightsViewed)
     while True:
-        notifications = backend.views.recorder.select_notifications(start=start, limit=500)
+        notifications = store.recorder.select_notifications(start=start, limit=500, topics=[topic])
         for notification in notifications:
-            event = backend.views.mapper.to_domain_event(notification)
-            assert isinstance(event, ViewBatch.InsightsViewed), type(event)
+            event = store.mapper.to_domain_event(notification)
             batches.append(
                 Batch(
                     int(event.environment_id),
@@ -271,8 +282,12 @@ def recorded_batches(backend: Backend, after: int) -> list[Batch]:
         start = notifications[-1].id + 1
 
 
-def log_position(backend: Backend) -> int:
-    return backend.views.recorder.max_notification_id() or 0
+def log_positions(backend: Backend) -> tuple[int, int]:
+    """The heads of the main log and of the views log."""
+    return (
+        backend.events.recorder.max_notification_id() or 0,
+        backend.views.recorder.max_notification_id() or 0,
+    )
 
 
 class Oracle:
@@ -424,7 +439,7 @@ class TestViewsAgreeWithTheOracle:
         # Every example is a new project; its clock starts afresh.
         setting.clock.now = START
         world = setting.new_world()
-        position = log_position(setting.backend)
+        position = log_positions(setting.backend)
 
         world.run(steps)
         if final is not None:
