@@ -36,14 +36,17 @@ class ChainedSQLiteApplicationRecorder(ProjectingSQLiteApplicationRecorder):
             ),
         ]
 
-    def _written(
-        self, cursor: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
-    ) -> None:
-        row = cursor.execute(
+    def _read_for_writing(self, cursor: Cursor) -> Cursor:
+        return cursor.execute(
             f"SELECT hash FROM {self.hash_table_name} ORDER BY notification_id DESC LIMIT 1"
-        ).fetchone()
+        )
+
+    def _written(
+        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+    ) -> None:
+        row = reading.fetchone()
         insert_hashes(
-            cursor, self.hash_table_name, row[0] if row else None, positions, stored_events
+            reading, self.hash_table_name, row[0] if row else None, positions, stored_events
         )
 
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
@@ -74,14 +77,22 @@ class ChainedPostgresApplicationRecorder(ProjectingPostgresApplicationRecorder):
             )
         )
 
+    def _read_for_writing(self, cursor: Cursor) -> Cursor:
+        return cursor.execute(
+            f"SELECT hash FROM {self._hashes} ORDER BY notification_id DESC LIMIT 1"
+        )
+
     def _written(
-        self, cursor: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
     ) -> None:
-        table = f'"{self.datastore.schema}"."{self.hash_table_name}"'
-        row = cursor.execute(
-            f"SELECT hash FROM {table} ORDER BY notification_id DESC LIMIT 1"
-        ).fetchone()
-        insert_hashes(cursor, table, bytes(row[0]) if row else None, positions, stored_events)
+        row = reading.fetchone()
+        insert_hashes(
+            reading, self._hashes, bytes(row[0]) if row else None, positions, stored_events
+        )
+
+    @property
+    def _hashes(self) -> str:
+        return f'"{self.datastore.schema}"."{self.hash_table_name}"'
 
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""

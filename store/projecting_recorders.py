@@ -40,14 +40,18 @@ class ProjectingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         positions = super()._insert_events(c, stored_events, **kwargs)
         if positions:
             cursor = SqliteCursor(c.sqlite_cursor)
-            self._written(cursor, positions, stored_events)
+            self._written(self._read_for_writing(cursor), positions, stored_events)
             project: Project | None = kwargs.get("project")
             if project is not None:
                 project(cursor, positions)
         return positions
 
+    def _read_for_writing(self, cursor: Cursor) -> Cursor:
+        """Start reading what `_written` needs (nothing here)."""
+        return cursor
+
     def _written(
-        self, cursor: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
     ) -> None:
         """Write what belongs with newly inserted events (nothing here)."""
 
@@ -77,18 +81,23 @@ class ProjectingPostgresApplicationRecorder(PostgresApplicationRecorder):
         try:
             positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
             if positions:
-                # The library's cursors give dicts; our SQL reads rows by index.
-                cursor = PostgresCursor(curs.connection.cursor(row_factory=tuple_row))
-                self._written(cursor, positions, stored_events)
+                # The connection is in pipeline mode: the read started here and the first
+                # read of `project` travel to the server and back together.
+                reading = self._read_for_writing(_cursor(curs))
                 project: Project | None = kwargs.get("project")
                 if project is not None:
-                    project(cursor, positions)
+                    project(_cursor(curs), positions)
+                self._written(reading, positions, stored_events)
         except Exception as error:
             raise _WriteAborted(error) from error
         return positions
 
+    def _read_for_writing(self, cursor: Cursor) -> Cursor:
+        """Start reading what `_written` needs (nothing here)."""
+        return cursor
+
     def _written(
-        self, cursor: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
     ) -> None:
         """Write what belongs with newly inserted events (nothing here)."""
 
@@ -100,3 +109,8 @@ class ProjectingPostgresApplicationRecorder(PostgresApplicationRecorder):
             f"SELECT max(notification_id) FROM {table} WHERE notification_id < %s", (first,)
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+
+def _cursor(curs: Any) -> Cursor:
+    # The library's cursors give dicts; our SQL reads rows by index.
+    return PostgresCursor(curs.connection.cursor(row_factory=tuple_row))

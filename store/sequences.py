@@ -32,7 +32,9 @@ class Sequences:
         if name not in SEQUENCES:
             raise ValueError(f"unknown sequence {name!r}")
         if self._database.dialect == "postgresql":
-            row = self._database.execute_one(f"SELECT nextval('{name}_id_seq')")
+            # A single statement on the thread's own connection: one round trip, no pool.
+            # Should it be retried after a lost connection, an id is skipped, never reused.
+            row = self._database.query(f"SELECT nextval('{name}_id_seq')")[0]
         else:
             row = self._database.execute_one(
                 "UPDATE sequences SET value = value + 1 WHERE name = %s RETURNING value", (name,)
