@@ -31,7 +31,20 @@ class _WriteAborted(BaseException):
         self.error = error
 
 
-class ProjectingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+class _WritesBesideEvents:
+    """Where a subclass adds rows of its own to the transaction writing events."""
+
+    def _read_for_writing(self, cursor: Cursor) -> Cursor:
+        """Start reading what `_written` needs (nothing here)."""
+        return cursor
+
+    def _written(
+        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+    ) -> None:
+        """Write what belongs with newly inserted events (nothing here)."""
+
+
+class ProjectingSQLiteApplicationRecorder(_WritesBesideEvents, SQLiteApplicationRecorder):
     """SQLite: everything runs on the writer's own connection, in its transaction."""
 
     def _insert_events(
@@ -46,15 +59,6 @@ class ProjectingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 project(cursor, positions)
         return positions
 
-    def _read_for_writing(self, cursor: Cursor) -> Cursor:
-        """Start reading what `_written` needs (nothing here)."""
-        return cursor
-
-    def _written(
-        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
-    ) -> None:
-        """Write what belongs with newly inserted events (nothing here)."""
-
     def previous_position(self, cursor: Cursor, first: int) -> int:
         """Inside the writing transaction: the last position before `first` (0 if none)."""
         row = cursor.execute(
@@ -63,7 +67,7 @@ class ProjectingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return int(row[0]) if row and row[0] is not None else 0
 
 
-class ProjectingPostgresApplicationRecorder(PostgresApplicationRecorder):
+class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplicationRecorder):
     """PostgreSQL: runs after the insert, under the store's table lock, so no other
     writer's events can come between."""
 
@@ -91,15 +95,6 @@ class ProjectingPostgresApplicationRecorder(PostgresApplicationRecorder):
         except Exception as error:
             raise _WriteAborted(error) from error
         return positions
-
-    def _read_for_writing(self, cursor: Cursor) -> Cursor:
-        """Start reading what `_written` needs (nothing here)."""
-        return cursor
-
-    def _written(
-        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
-    ) -> None:
-        """Write what belongs with newly inserted events (nothing here)."""
 
     def previous_position(self, cursor: Cursor, first: int) -> int:
         """Inside the writing transaction: the last position before `first` (0 if none).
