@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -92,6 +93,10 @@ class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplica
                 if project is not None:
                     project(_cursor(curs), positions)
                 self._written(reading, positions, stored_events)
+        except (psycopg.OperationalError, psycopg.IntegrityError):
+            # The server aborted the transaction (or it was lost): nothing of it commits, and
+            # the library may run the write again.
+            raise
         except Exception as error:
             raise _WriteAborted(error) from error
         return positions

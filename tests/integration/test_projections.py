@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.dashboard import Dashboard
-from domain.errors import DomainError
+from domain.errors import ConflictError, DomainError
 from domain.insight import Insight
 from domain.personal_api_key import PersonalApiKey
 from domain.project import Project
@@ -706,6 +706,29 @@ class TestInTheWritingTransaction:
         monkeypatch.setattr(dashboards, "process_batch", broken)
         with pytest.raises(RuntimeError, match="refused"):
             fresh_backend.record(new_dashboard(99, "Never"))
+
+        assert fresh_backend.projector.head() == head
+        assert dump(fresh_backend) == tables
+        assert_caught_up(fresh_backend)
+
+    def test_a_read_model_update_the_database_refuses_stores_nothing_either(
+        self, fresh_backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        World(fresh_backend).run([("bootstrap", 0, "Acme")])
+        head, tables = fresh_backend.projector.head(), dump(fresh_backend)
+        dashboards = next(
+            p for p in fresh_backend.projector.projections if "dashboards" in p.tables
+        )
+
+        def clashing(cursor: Any, events: Any) -> None:
+            cursor.execute(
+                "INSERT INTO projection_tracking (name, position, version) VALUES (%s, 0, 1)",
+                ("accounts",),
+            )
+
+        monkeypatch.setattr(dashboards, "process_batch", clashing)
+        with pytest.raises(ConflictError):
+            fresh_backend.retrying(lambda: fresh_backend.record(new_dashboard(99, "Never")))
 
         assert fresh_backend.projector.head() == head
         assert dump(fresh_backend) == tables
