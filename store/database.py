@@ -90,7 +90,8 @@ class Database(ABC):
     def close(self) -> None: ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Run one read-only statement and return every row."""
+        """Run one statement that changes no table (a read, or drawing from a sequence) and
+        return every row."""
         with self.transaction() as cursor:
             return cursor.execute(sql, params).fetchall()
 
