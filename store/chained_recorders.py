@@ -18,13 +18,34 @@ from store.projecting_recorders import (
 )
 
 
-class ChainedSQLiteApplicationRecorder(ProjectingSQLiteApplicationRecorder):
+class _Chaining:
+    """Each new event's hash, chained to the last one stored, in the transaction writing it."""
+
+    hashes: str
+    """The hash table, as SQL names it."""
+
+    def _read_for_writing(self, cursor: Cursor) -> Cursor:
+        return cursor.execute(
+            f"SELECT hash FROM {self.hashes} ORDER BY notification_id DESC LIMIT 1"
+        )
+
+    def _written(
+        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+    ) -> None:
+        row = reading.fetchone()
+        insert_hashes(
+            reading, self.hashes, bytes(row[0]) if row else None, positions, stored_events
+        )
+
+
+class ChainedSQLiteApplicationRecorder(_Chaining, ProjectingSQLiteApplicationRecorder):
     """SQLite: the single writer lock orders the chain."""
 
     def __init__(
         self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
     ) -> None:
         self.hash_table_name = hash_table(events_table_name)
+        self.hashes = self.hash_table_name
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -35,19 +56,6 @@ class ChainedSQLiteApplicationRecorder(ProjectingSQLiteApplicationRecorder):
                 "notification_id INTEGER PRIMARY KEY, hash BLOB NOT NULL)"
             ),
         ]
-
-    def _read_for_writing(self, cursor: Cursor) -> Cursor:
-        return cursor.execute(
-            f"SELECT hash FROM {self.hash_table_name} ORDER BY notification_id DESC LIMIT 1"
-        )
-
-    def _written(
-        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
-    ) -> None:
-        row = reading.fetchone()
-        insert_hashes(
-            reading, self.hash_table_name, row[0] if row else None, positions, stored_events
-        )
 
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""
@@ -60,7 +68,7 @@ class ChainedSQLiteApplicationRecorder(ProjectingSQLiteApplicationRecorder):
             return [(int(row[0]), bytes(row[1])) for row in c.fetchall()]
 
 
-class ChainedPostgresApplicationRecorder(ProjectingPostgresApplicationRecorder):
+class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicationRecorder):
     """PostgreSQL: the store's EXCLUSIVE table lock orders the chain."""
 
     def __init__(
@@ -68,6 +76,7 @@ class ChainedPostgresApplicationRecorder(ProjectingPostgresApplicationRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.hash_table_name = hash_table(events_table_name)
+        self.hashes = f'"{self.datastore.schema}"."{self.hash_table_name}"'
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
@@ -76,23 +85,6 @@ class ChainedPostgresApplicationRecorder(ProjectingPostgresApplicationRecorder):
                 schema=Identifier(self.datastore.schema), table=Identifier(self.hash_table_name)
             )
         )
-
-    def _read_for_writing(self, cursor: Cursor) -> Cursor:
-        return cursor.execute(
-            f"SELECT hash FROM {self._hashes} ORDER BY notification_id DESC LIMIT 1"
-        )
-
-    def _written(
-        self, reading: Cursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
-    ) -> None:
-        row = reading.fetchone()
-        insert_hashes(
-            reading, self._hashes, bytes(row[0]) if row else None, positions, stored_events
-        )
-
-    @property
-    def _hashes(self) -> str:
-        return f'"{self.datastore.schema}"."{self.hash_table_name}"'
 
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""

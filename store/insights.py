@@ -48,19 +48,22 @@ class InsightCommands:
                     else [ref["id"] for ref in values.get("dashboards", [])]
                 ),
             )
-            if values.get("deleted"):
-                self._backend.record(insight)
-            else:
-                # Creating an insight is its creator's first view of it: a view in a stream
-                # of its own, saved in the same transaction (so in the main log).
-                view = ViewBatch.record(
-                    project_id=project_id,
-                    environment_id=environment_id,
-                    user_id=actor_id,
-                    insight_ids=[insight_id],
-                    at=at,
-                )
-                self._backend.record(insight, view)
+            # Creating an insight is its creator's first view of it: a view in a stream of
+            # its own, saved in the same transaction (so in the main log).
+            views = (
+                []
+                if values.get("deleted")
+                else [
+                    ViewBatch.record(
+                        project_id=project_id,
+                        environment_id=environment_id,
+                        user_id=actor_id,
+                        insight_ids=[insight_id],
+                        at=at,
+                    )
+                ]
+            )
+            self._backend.record(insight, *views)
             return insight_id
 
         return self._backend.retrying(attempt)
