@@ -65,9 +65,11 @@ def _markdown(results: dict[str, Any]) -> str:
                 ["backend", "request", "bytes", "insightlog_rps", "bare_falcon_rps", "ratio"],
             ),
             (
-                "**Views beside writes** (`POST /viewed` with 10 ids per request, two clients, while one "
-                "client creates insights, under `insightlog serve --workers 2`; target: creates/s beside "
-                "views ≥ 0.8 × alone):"
+                "**Views beside writes** (`POST /viewed` with 10 ids per request from two clients, "
+                "while one client creates insights, under `insightlog serve --workers 2`; target: "
+                "creates/s beside views ≥ 0.8 × alone). `ratio`: the view clients send as fast as "
+                "they are answered; `paced_ratio`: they send a fixed "
+                f"{views.PACED_VIEWS_PER_SECOND:,} views/s:"
             ),
             _table(
                 results["views"],
@@ -77,6 +79,9 @@ def _markdown(results: dict[str, Any]) -> str:
                     "creates_alone_per_second",
                     "creates_beside_views_per_second",
                     "ratio",
+                    "paced_views_per_second",
+                    "creates_beside_paced_views_per_second",
+                    "paced_ratio",
                 ],
             ),
             (

@@ -23,15 +23,21 @@ class Load:
     expect: int = 200
 
 
-def _hammer(load: Load, deadline: float, counts: list[int], slot: int) -> None:
+def _hammer(load: Load, deadline: float, counts: list[int], slot: int, interval: float) -> None:
     parts = urlsplit(load.url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     headers = {**load.headers, "Content-Type": "application/json"}
     done = 0
+    due = time.monotonic()
     for body in itertools.cycle(load.bodies[slot:] or load.bodies):
-        if time.monotonic() >= deadline:
+        now = time.monotonic()
+        if now >= deadline:
             break
+        if interval:
+            # Open loop: requests leave on schedule, whatever the server's pace.
+            time.sleep(max(0.0, due - now))
+            due += interval
         connection.request(load.method, target, body=body or None, headers=headers)
         response = connection.getresponse()
         response.read()
@@ -42,11 +48,13 @@ def _hammer(load: Load, deadline: float, counts: list[int], slot: int) -> None:
     counts[slot] = done
 
 
-def _process(load: Load, seconds: float, threads: int, queue: multiprocessing.Queue[int]) -> None:
+def _process(
+    load: Load, seconds: float, threads: int, interval: float, queue: multiprocessing.Queue[int]
+) -> None:
     deadline = time.monotonic() + seconds
     counts = [0] * threads
     workers = [
-        threading.Thread(target=_hammer, args=(load, deadline, counts, slot))
+        threading.Thread(target=_hammer, args=(load, deadline, counts, slot, interval))
         for slot in range(threads)
     ]
     for worker in workers:
@@ -56,11 +64,20 @@ def _process(load: Load, seconds: float, threads: int, queue: multiprocessing.Qu
     queue.put(sum(counts))
 
 
-def start(load: Load, seconds: float, processes: int = 2, threads: int = 4) -> Callable[[], float]:
-    """Start the load in the background; the returned call waits and gives requests/s."""
+def start(
+    load: Load,
+    seconds: float,
+    processes: int = 2,
+    threads: int = 4,
+    rate: float | None = None,
+) -> Callable[[], float]:
+    """Start the load in the background; the returned call waits and gives requests/s.
+    Without `rate` every client sends as fast as it is answered; with it, the clients
+    together send `rate` requests/s."""
+    interval = processes * threads / rate if rate else 0.0
     queue: multiprocessing.Queue[int] = multiprocessing.Queue()
     clients = [
-        multiprocessing.Process(target=_process, args=(load, seconds, threads, queue))
+        multiprocessing.Process(target=_process, args=(load, seconds, threads, interval, queue))
         for _ in range(processes)
     ]
     for client in clients:

@@ -287,11 +287,10 @@ class Accounts:
         if missing:
             if len(self._known_users) > MAX_KNOWN_USERS:
                 self._known_users.clear()
-            marks = ", ".join(["%s"] * len(missing))
+            among, params = self._database.one_of("id", missing)
             for row in self._database.query(
-                "SELECT id, uuid, distinct_id, first_name, last_name, email FROM users "
-                f"WHERE id IN ({marks})",
-                missing,
+                f"SELECT id, uuid, distinct_id, first_name, last_name, email FROM users WHERE {among}",
+                params,
             ):
                 found[int(row[0])] = self._known_users[int(row[0])] = {
                     "id": int(row[0]),

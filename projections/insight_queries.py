@@ -180,30 +180,26 @@ class InsightReader:
         self._index = search_index(database.dialect)
 
     def live_ids(self, project_id: int, insight_ids: Iterable[int]) -> list[int]:
-        """Those of `insight_ids` that are live insights of the project."""
+        """Those of `insight_ids` that are live insights of the project, in id order."""
         ids = sorted({i for i in insight_ids if 0 < i < 2**63})
-        found: list[int] = []
-        with self._database.transaction() as cursor:
-            for start in range(0, len(ids), 1000):
-                chunk = ids[start : start + 1000]
-                found += [
-                    int(row[0])
-                    for row in cursor.execute(
-                        f"SELECT id FROM insights WHERE id IN ({_marks(chunk)}) "
-                        "AND project_id = %s AND deleted = 0",
-                        (*chunk, project_id),
-                    ).fetchall()
-                ]
-        return found
+        if not ids:
+            return []
+        among, params = self._database.one_of("id", ids)
+        rows = self._database.query(
+            f"SELECT id FROM insights WHERE {among} AND project_id = %s AND deleted = 0 "
+            "ORDER BY id",
+            (*params, project_id),
+        )
+        return [int(row[0]) for row in rows]
 
     def get_many(self, project_id: int, insight_ids: Sequence[int]) -> list[InsightRow]:
         """The project's live insights among `insight_ids`, in the order given."""
         if not insight_ids:
             return []
+        among, params = self._database.one_of("id", insight_ids)
         rows = self._database.query(
-            f"SELECT {_COLUMNS} FROM insights WHERE id IN ({_marks(insight_ids)}) "
-            "AND project_id = %s AND deleted = 0",
-            (*insight_ids, project_id),
+            f"SELECT {_COLUMNS} FROM insights WHERE {among} AND project_id = %s AND deleted = 0",
+            (*params, project_id),
         )
         by_id = {int(row[0]): InsightRow.from_row(row) for row in rows}
         return [by_id[i] for i in insight_ids if i in by_id]
@@ -241,12 +237,13 @@ class InsightReader:
         result: dict[int, list[Tile]] = {insight_id: [] for insight_id in ids}
         if not ids:
             return result
+        among, params = self._database.one_of("t.insight_id", ids)
         rows = self._database.query(
             "SELECT t.insight_id, t.tile_id, t.dashboard_id FROM insight_tiles t "
             "JOIN dashboards d ON d.id = t.dashboard_id "
-            f"WHERE t.insight_id IN ({_marks(ids)}) AND t.active = 1 AND d.deleted = 0 "
+            f"WHERE {among} AND t.active = 1 AND d.deleted = 0 "
             "ORDER BY t.insight_id, t.dashboard_id",
-            ids,
+            params,
         )
         for insight_id, tile_id, dashboard_id in rows:
             result[int(insight_id)].append(Tile(int(tile_id), int(dashboard_id)))
@@ -306,13 +303,13 @@ class InsightReader:
         matches = [(row, term.match(row[1], row[2], row[3], row[4])) for row in rows]
         ranked = _rank([(row, match) for row, match in matches if match is not None], query.order)
         page = ranked[query.offset : query.offset + query.limit]
-        ids = [row[0] for row, _ in page]
         full = {}
-        if ids:
+        if page:
+            among, params = self._database.one_of("id", [row[0] for row, _ in page])
             full = {
                 int(row[0]): row
                 for row in cursor.execute(
-                    f"SELECT {_COLUMNS} FROM insights WHERE id IN ({_marks(ids)})", ids
+                    f"SELECT {_COLUMNS} FROM insights WHERE {among}", params
                 ).fetchall()
             }
         return len(ranked), [
@@ -327,7 +324,8 @@ class InsightReader:
         else:
             # NOTE: unary + keeps SQLite's planner on the id lookups instead of scanning the
             # whole project through the (project_id, deleted) indexes.
-            where.add(f"id IN ({_marks(candidates)})", *candidates)
+            among, params = self._database.one_of("id", candidates)
+            where.add(among, *params)
             where.add("+project_id = %s AND +deleted = 0", query.project_id)
         if query.short_id is not None:
             where.add("short_id = %s", query.short_id)

@@ -117,9 +117,9 @@ class InsightViews:
         ids = sorted(set(insight_ids))
         if not ids:
             return {}
+        among, params = self._database.one_of("insight_id", ids)
         rows = self._database.query(
-            f"SELECT insight_id, last_viewed_at FROM insight_last_views WHERE insight_id IN ({_marks(ids)})",
-            ids,
+            f"SELECT insight_id, last_viewed_at FROM insight_last_views WHERE {among}", params
         )
         return {int(insight_id): int(at) for insight_id, at in rows}
 

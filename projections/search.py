@@ -10,7 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from projections.similarity import inner_trigrams, trigram_set, word_similarity, word_trigrams
+from projections.similarity import (
+    inner_trigrams,
+    trigram_set,
+    whole_words,
+    word_similarity,
+    word_trigrams,
+)
 
 NAME_THRESHOLD = 0.3
 DESCRIPTION_THRESHOLD = 0.4
@@ -40,6 +46,7 @@ class SearchTerm:
         """Trigrams inside its words: a text containing the term has every one of them."""
         self.grams = sorted(set(word_trigrams(self.text)))
         self._gram_set = frozenset(self.grams)
+        self._whole_words = whole_words(self.text)
         # A similarity of at least NAME_THRESHOLD needs at least this many shared trigrams,
         # because similarity <= shared trigrams / trigrams of the term.
         self.needed = math.ceil(NAME_THRESHOLD * len(self.grams) - 1e-9)
@@ -91,4 +98,8 @@ class SearchTerm:
         return len(self._gram_set & trigram_set(text)) / len(self._gram_set)
 
     def _similarity(self, text: str | None) -> float:
-        return word_similarity(self.text, text) if text else 0.0
+        if not text:
+            return 0.0
+        if self._whole_words is not None and self._whole_words.search(text.lower()):
+            return 1.0  # The term's own trigrams, in a row: the search can stop there.
+        return word_similarity(self.text, text)

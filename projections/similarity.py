@@ -35,6 +35,15 @@ def inner_trigrams(text: str) -> set[str]:
     return {word[i : i + 3] for word in _WORD.findall(text.lower()) for i in range(len(word) - 2)}
 
 
+def whole_words(needle: str) -> re.Pattern[str] | None:
+    """A pattern finding `needle`'s words, in order, as whole words of a lower-cased text: the
+    run of trigrams they span is exactly the needle's, so its word similarity there is 1."""
+    words = _WORD.findall(needle.lower())
+    if not words:
+        return None
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])")
+
+
 def word_similarity(needle: str | None, haystack: str | None) -> float:
     """The greatest similarity between `needle`'s trigram set and any run of trigrams
     of `haystack` (pg_trgm's greedy bound search, so results match PostgreSQL)."""

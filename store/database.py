@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg_pool import ConnectionPool
 
@@ -88,6 +89,11 @@ class Database(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def one_of(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """A condition that `column` is one of `ids`, and its parameters: a single one, so
+        that no number of ids reaches the backend's limit on parameters."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement that changes no table (a read, or drawing from a sequence) and
@@ -170,6 +176,9 @@ class SqliteDatabase(Database):
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with self.transaction(write=True) as cursor:
             return cursor.execute(sql, params).fetchone()
+
+    def one_of(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        return f"{column} IN (SELECT value FROM json_each(%s))", [orjson.dumps(list(ids)).decode()]
 
     @contextmanager
     def shadow(self) -> Iterator[Database]:
@@ -297,6 +306,9 @@ class PostgresDatabase(Database):
                 yield PostgresCursor(cursor)
         except psycopg.errors.LockNotAvailable as error:
             raise LockBusyError(str(error)) from None
+
+    def one_of(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(%s::bigint[])", [list(ids)]
 
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         if not self._opened:

@@ -3,6 +3,7 @@ gives, so that search ranks the same on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from projections.similarity import word_similarity
+from projections.similarity import whole_words, word_similarity
 from tests.databases import DatabaseFactory, require_postgres
 
 # PostgreSQL answers in float4.
@@ -54,6 +55,15 @@ texts = st.one_of(
     st.text(alphabet=WORD_CHARACTERS + " -_.", max_size=30),
     st.text(alphabet=string.printable, max_size=30),
 )
+
+
+@st.composite
+def phrase_in_text(draw: st.DrawFn, text: st.SearchStrategy[str]) -> tuple[str, str]:
+    """A needle, and a haystack holding its words in order as whole words among others."""
+    needle = draw(text.filter(lambda value: whole_words(value) is not None))
+    words = [word for word in re.split(r"[\W_]+", needle.lower()) if word]
+    phrase = draw(st.sampled_from(SEPARATORS)).join(words)
+    return needle, f"{draw(sentences)} {phrase} {draw(sentences)}"
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +147,48 @@ class TestWordSimilarityMatchesPgTrgm:
         assert backward == pytest.approx(
             pg_word_similarity(postgres, "two words", "word"), abs=TOLERANCE
         )
+
+
+class TestWholeWords:
+    """A search scores 1 without computing the similarity when the term's words occur in order
+    as whole words: both must agree."""
+
+    @settings(max_examples=300, deadline=None)
+    @given(case=phrase_in_text(st.one_of(sentences, st.text(max_size=20))))
+    def test_a_whole_words_match_has_similarity_one(self, case: tuple[str, str]) -> None:
+        needle, haystack = case
+        pattern = whole_words(needle)
+
+        assert pattern is not None and pattern.search(haystack.lower())
+        assert word_similarity(needle, haystack) == 1.0
+
+    @settings(
+        max_examples=200,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(case=phrase_in_text(sentences))
+    def test_pg_trgm_agrees(self, postgres: psycopg.Connection, case: tuple[str, str]) -> None:
+        needle, haystack = case
+
+        assert pg_word_similarity(postgres, needle, haystack) == pytest.approx(1.0, abs=TOLERANCE)
+
+    @pytest.mark.parametrize(
+        ("needle", "haystack"),
+        [
+            ("sign", "signup funnel"),
+            ("signup", "sign up"),
+            ("week signup", "signup week"),  # Similarity 1 too: the fast path is only a shortcut.
+            ("up", "signup_"),
+        ],
+    )
+    def test_a_word_inside_another_or_out_of_order_is_not_whole(
+        self, needle: str, haystack: str
+    ) -> None:
+        pattern = whole_words(needle)
+
+        assert pattern is not None and pattern.search(haystack.lower()) is None
+
+    @pytest.mark.parametrize("needle", ["", "---", " _ "])
+    def test_a_needle_without_words_has_no_pattern(self, needle: str) -> None:
+        assert whole_words(needle) is None
