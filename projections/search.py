@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from projections.similarity import (
     inner_trigrams,
-    trigram_set,
+    padded_words,
     whole_words,
     word_similarity,
     word_trigrams,
@@ -45,7 +45,6 @@ class SearchTerm:
         self.inner = sorted(inner_trigrams(self.text))
         """Trigrams inside its words: a text containing the term has every one of them."""
         self.grams = sorted(set(word_trigrams(self.text)))
-        self._gram_set = frozenset(self.grams)
         self._whole_words = whole_words(self.text)
         # A similarity of at least NAME_THRESHOLD needs at least this many shared trigrams,
         # because similarity <= shared trigrams / trigrams of the term.
@@ -93,13 +92,20 @@ class SearchTerm:
 
     def _bound(self, text: str | None) -> float:
         """An upper bound of the similarity: shared trigrams / trigrams of the term."""
-        if not text or not self._gram_set:
+        if not text or not self.grams:
             return 0.0
-        return len(self._gram_set & trigram_set(text)) / len(self._gram_set)
+        return self._shared(text) / len(self.grams)
+
+    def _shared(self, text: str) -> int:
+        """How many of the term's trigrams `text` has (without listing all of its own)."""
+        words = padded_words(text)
+        return sum(gram in words for gram in self.grams)
 
     def _similarity(self, text: str | None) -> float:
         if not text:
             return 0.0
         if self._whole_words is not None and self._whole_words.search(text.lower()):
             return 1.0  # The term's own trigrams, in a row: the search can stop there.
+        if self._shared(text) <= 1:
+            return self._bound(text)  # The best run is that one trigram alone: 1 / trigrams.
         return word_similarity(self.text, text)

@@ -29,6 +29,13 @@ def trigram_set(text: str) -> frozenset[str]:
     return frozenset(_trigrams(text))
 
 
+@lru_cache(maxsize=65536)
+def padded_words(text: str) -> str:
+    """`text`'s lower-cased words, each padded as pg_trgm pads it, run together: every word
+    trigram is a substring of it, and no substring spanning two words is a word trigram."""
+    return "".join(f"  {word} " for word in _WORD.findall(text.lower()))
+
+
 def inner_trigrams(text: str) -> set[str]:
     """Trigrams inside the words of `text` (no padding): every one of them occurs in any
     text that contains `text` as a substring."""
