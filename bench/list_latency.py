@@ -10,7 +10,7 @@ import falcon.testing
 
 from api.app import create_app
 from bench.backends import scratch_database
-from bench.seed import analyze_after_bulk_load, bench_key, bench_tenant, seed_insights, vocabulary
+from bench.seed import bench_key, bench_tenant, seed_insights, settle_after_bulk_load, vocabulary
 from bench.stats import percentile, timed_ms
 from store.backend import open_backend
 
@@ -50,7 +50,7 @@ def run(
                     seed=size,
                 )
                 total = size
-                analyze_after_bulk_load(backend)
+                settle_after_bulk_load(backend)
                 for label, params in _requests().items():
                     answer = client.simulate_get(path, headers=headers, params=params)
                     assert answer.status_code == 200, answer.text

@@ -14,7 +14,7 @@ import falcon.testing
 
 from api.app import create_app
 from bench.backends import scratch_database
-from bench.seed import analyze_after_bulk_load, bench_key, bench_tenant, seed_insights
+from bench.seed import bench_key, bench_tenant, seed_insights, settle_after_bulk_load
 from bench.stats import percentile, timed_ms
 from domain.insight_views import ViewBatch
 from projections.rebuild import rebuild
@@ -73,7 +73,7 @@ def run(
         key = bench_key(backend)
         seed_insights(backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights)
         _seed_views(backend, tenant.project_id, insights, views, start)
-        analyze_after_bulk_load(backend)
+        settle_after_bulk_load(backend)
         backend.close()
         backend = open_backend(url)
         try:
