@@ -15,8 +15,8 @@ from bench.serving import insightlog_server
 from store.backend import open_backend
 
 QUERY = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
-# The second arm's view traffic, sent on schedule: a busy product's views, well below what the
-# server sustains, so that what it costs creates is interference rather than the CPU's share.
+# The second arm's view traffic is sent on schedule, at a busy product's rate rather than as
+# fast as the server answers: what a steady view load costs creates, short of saturation.
 PACED_VIEWS_PER_SECOND = 1_000
 
 
