@@ -105,7 +105,7 @@ class SearchTerm:
         if not text:
             return 0.0
         if self._whole_words is not None and self._whole_words.search(text.lower()):
-            return 1.0  # The term's own trigrams, in a row: the search can stop there.
+            return 1.0  # A run of exactly the term's trigrams: nothing can score higher.
         if self._shared(text) <= 1:
             return self._bound(text)  # The best run is that one trigram alone: 1 / trigrams.
         return word_similarity(self.text, text)
