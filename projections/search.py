@@ -63,49 +63,48 @@ class SearchTerm:
     ) -> Match | None:
         """How a row matches, or None when it does not."""
         exact = self.text in search_text
-        # (text, threshold, weight in the score), most promising first by its upper bound:
-        # a field whose bound cannot beat what is known already is never computed.
-        fields = sorted(
-            (
-                (self._bound(text) * weight, text, threshold, weight)
-                for text, threshold, weight in (
-                    (name, NAME_THRESHOLD, 1.0),
-                    (derived_name, NAME_THRESHOLD, 1.0),
-                    (description, DESCRIPTION_THRESHOLD, DESCRIPTION_WEIGHT),
-                )
-            ),
-            key=lambda field: -field[0],
-        )
-        if not exact and all(bound / weight < threshold for bound, _, threshold, weight in fields):
+        # (bound, shared trigrams, text, threshold, weight), most promising first by the upper
+        # bound of its weighted similarity: a field that cannot beat what is known already is
+        # never computed.
+        fields = []
+        for text, threshold, weight in (
+            (name, NAME_THRESHOLD, 1.0),
+            (derived_name, NAME_THRESHOLD, 1.0),
+            (description, DESCRIPTION_THRESHOLD, DESCRIPTION_WEIGHT),
+        ):
+            shared = self._shared(text)
+            bound = weight * shared / len(self.grams) if shared else 0.0
+            fields.append((bound, shared, text, threshold, weight))
+        fields.sort(key=lambda field: -field[0])
+        if not exact and all(
+            bound / weight < threshold for bound, _, _, threshold, weight in fields
+        ):
             return None
         similar = False
         score = 0.0
-        for bound, text, threshold, weight in fields:
+        for bound, shared, text, threshold, weight in fields:
             if bound <= score and (similar or bound / weight < threshold):
                 continue  # It can neither raise the score nor make the row similar.
-            similarity = self._similarity(text)
+            similarity = self._similarity(text, shared)
             similar = similar or similarity >= threshold
             score = max(score, weight * similarity)
         if not exact and not similar:
             return None
         return Match(exact=exact, score=score)
 
-    def _bound(self, text: str | None) -> float:
-        """An upper bound of the similarity: shared trigrams / trigrams of the term."""
-        if not text or not self.grams:
-            return 0.0
-        return self._shared(text) / len(self.grams)
-
-    def _shared(self, text: str) -> int:
+    def _shared(self, text: str | None) -> int:
         """How many of the term's trigrams `text` has (without listing all of its own)."""
+        if not text:
+            return 0
         words = padded_words(text)
         return sum(gram in words for gram in self.grams)
 
-    def _similarity(self, text: str | None) -> float:
-        if not text:
+    def _similarity(self, text: str | None, shared: int) -> float:
+        """The word similarity to `text`, which has `shared` of the term's trigrams."""
+        if not text or not shared:
             return 0.0
         if self._whole_words is not None and self._whole_words.search(text.lower()):
             return 1.0  # A run of exactly the term's trigrams: nothing can score higher.
-        if self._shared(text) <= 1:
-            return self._bound(text)  # The best run is that one trigram alone: 1 / trigrams.
+        if shared == 1:
+            return 1 / len(self.grams)  # The best run is that one trigram alone.
         return word_similarity(self.text, text)

@@ -46,6 +46,7 @@ def rules(
 @example(raw="signup", name="Weekly signup", derived_name="signups", description=None, tags=[])
 @example(raw="week signup", name="signup week", derived_name=None, description=None, tags=[])
 @example(raw="signup", name="see up", derived_name=None, description=None, tags=["signup"])
+@example(raw="--", name="a -- b", derived_name=None, description="--", tags=[])
 def test_match_follows_the_rules(
     raw: str,
     name: str | None,
