@@ -8,11 +8,23 @@ transaction after the first.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.rows import tuple_row
@@ -21,6 +33,22 @@ from store.database import Cursor, PostgresCursor, SqliteCursor
 
 Project = Callable[[Cursor, Sequence[int]], None]
 """Called with a cursor in the writing transaction and the new events' positions."""
+
+# As the library retries its own statements (eventsourcing.postgres.insert_events).
+WRITE_ATTEMPTS = 10
+RETRY_WAIT_SECONDS = 0.2
+# psycopg's errors and the library's, most specific first, as the library maps them.
+_PERSISTENCE_ERRORS: tuple[tuple[type[Exception], type[PersistenceError]], ...] = (
+    (psycopg.InterfaceError, InterfaceError),
+    (psycopg.OperationalError, OperationalError),
+    (psycopg.DataError, DataError),
+    (psycopg.IntegrityError, IntegrityError),
+    (psycopg.InternalError, InternalError),
+    (psycopg.ProgrammingError, ProgrammingError),
+    (psycopg.NotSupportedError, NotSupportedError),
+    (psycopg.DatabaseError, DatabaseError),
+    (psycopg.Error, PersistenceError),
+)
 
 
 class _WriteAborted(BaseException):
@@ -75,29 +103,41 @@ class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplica
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        try:
-            return super().insert_events(stored_events, **kwargs)
-        except _WriteAborted as aborted:
-            raise aborted.error from None
+        attempt = 1
+        while True:
+            try:
+                return super().insert_events(stored_events, **kwargs)
+            except _WriteAborted as aborted:
+                error = aborted.error
+                persistence = _persistence_error(error)
+                # A lost connection or a lock given up is worth another try, as the library
+                # gives its own statements; anything else is final.
+                if attempt == WRITE_ATTEMPTS or not isinstance(
+                    persistence, (OperationalError, InterfaceError)
+                ):
+                    if persistence is None:
+                        raise error from None
+                    raise persistence from error
+            attempt += 1
+            time.sleep(RETRY_WAIT_SECONDS)
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if not positions:
+            return positions
         try:
-            positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-            if positions:
-                # The connection is in pipeline mode: the read started here and the first
-                # read of `project` travel to the server and back together.
-                reading = self._read_for_writing(_cursor(curs))
-                project: Project | None = kwargs.get("project")
-                if project is not None:
-                    project(_cursor(curs), positions)
-                self._written(reading, positions, stored_events)
-        except (psycopg.OperationalError, psycopg.IntegrityError):
-            # The server aborted the transaction (or it was lost): nothing of it commits, and
-            # the library may run the write again.
-            raise
+            # The connection is in pipeline mode: the read started here and the first read
+            # of `project` travel to the server and back together.
+            reading = self._read_for_writing(_cursor(curs))
+            project: Project | None = kwargs.get("project")
+            if project is not None:
+                project(_cursor(curs), positions)
+            self._written(reading, positions, stored_events)
         except Exception as error:
+            # Every error, the database's own included: caught by the library, it would
+            # commit, and an aborted pipeline would then report "pipeline aborted" instead.
             raise _WriteAborted(error) from error
         return positions
 
@@ -109,6 +149,15 @@ class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplica
             f"SELECT max(notification_id) FROM {table} WHERE notification_id < %s", (first,)
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+
+def _persistence_error(error: Exception) -> PersistenceError | None:
+    """The library's exception for a psycopg error, as its own statements would raise it
+    (None for any other error)."""
+    for raised, persistence in _PERSISTENCE_ERRORS:
+        if isinstance(error, raised):
+            return persistence(str(error))
+    return None
 
 
 def _cursor(curs: Any) -> Cursor:
