@@ -24,7 +24,8 @@ Row = tuple[Any, ...]
 READ_ATTEMPTS = 3
 MAX_READERS = 8
 MAX_PARAMETERS = 30_000
-"""Parameters per statement, within SQLite's 32,766 and PostgreSQL's 65,535."""
+"""Parameters per statement, within PostgreSQL's 65,535 and the 32,766 of SQLite builds
+since 3.32 (older ones say less: `SqliteCursor.max_parameters`)."""
 
 
 class LockBusyError(Exception):
@@ -33,6 +34,11 @@ class LockBusyError(Exception):
 
 class Cursor(ABC):
     """The part of a DB-API cursor our SQL needs, the same on both backends."""
+
+    @property
+    def max_parameters(self) -> int:
+        """How many parameters one statement may take."""
+        return MAX_PARAMETERS
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
@@ -52,7 +58,7 @@ class Cursor(ABC):
         if not rows:
             return
         width = len(rows[0])
-        per_statement = max(1, MAX_PARAMETERS // width)
+        per_statement = max(1, self.max_parameters // width)
         row_marks = "(" + ", ".join(["%s"] * width) + ")"
         for first in range(0, len(rows), per_statement):
             chunk = rows[first : first + per_statement]
@@ -110,6 +116,11 @@ def _qmark(sql: str) -> str:
 class SqliteCursor(Cursor):
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
+
+    @property
+    def max_parameters(self) -> int:
+        limit = self._cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        return min(MAX_PARAMETERS, limit)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         self._cursor.execute(_qmark(sql), params)

@@ -3,6 +3,7 @@ connection, and a rebuild's switch that waits for no read."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -34,6 +35,20 @@ class TestInsertValues:
         wanted = [(k, f"v{k}") for k in range(count)]
 
         with fresh_backend.database.transaction(write=True) as cursor:
+            cursor.insert_values("INSERT INTO scratch (k, v)", wanted)
+
+        assert _rows(fresh_backend) == wanted
+
+    @pytest.mark.parametrize("backend_kind", ["sqlite"], indirect=True)
+    def test_a_sqlite_build_with_the_old_limit_of_999_parameters_takes_them_all(
+        self, fresh_backend: Backend
+    ) -> None:
+        _scratch_table(fresh_backend)
+        wanted = [(k, f"v{k}") for k in range(1_200)]
+
+        with fresh_backend.database.transaction(write=True) as cursor:
+            connection = cursor._cursor.connection  # type: ignore[attr-defined]
+            connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
             cursor.insert_values("INSERT INTO scratch (k, v)", wanted)
 
         assert _rows(fresh_backend) == wanted
