@@ -185,8 +185,10 @@ class SqliteDatabase(Database):
         connection.execute("COMMIT")
 
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        with self.transaction(write=True) as cursor:
-            return cursor.execute(sql, params).fetchone()
+        # A lone statement is its own transaction: no BEGIN and COMMIT to run. Every row is
+        # fetched, because the statement (and its write lock) lasts until it has none left.
+        rows = self._connection().execute(_qmark(sql), params).fetchall()
+        return rows[0] if rows else None
 
     def one_of(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
         return f"{column} IN (SELECT value FROM json_each(%s))", [orjson.dumps(list(ids)).decode()]
