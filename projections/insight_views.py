@@ -10,10 +10,14 @@ from typing import Any, ClassVar
 
 from eventsourcing.utils import get_topic
 
+from domain.insight import Insight
 from domain.insight_views import ViewBatch
 from projections.projection import Projection
 from projections.timestamps import to_micros
 from store.database import Cursor, Database
+
+View = tuple[int, int, int, list[int], int]
+"""(project, environment, user, insight ids, microseconds): who viewed what, when."""
 
 # NOTE: a later view replaces an earlier one; an earlier one arriving late changes nothing.
 _LATEST = "CASE WHEN excluded.last_viewed_at > {table}.last_viewed_at THEN excluded.last_viewed_at ELSE {table}.last_viewed_at END"
@@ -59,15 +63,16 @@ class InsightViewsProjection(Projection):
         latest: dict[tuple[int, int, int], tuple[int, int]] = {}
         latest_by_insight: dict[int, tuple[int, int]] = {}
         for _, event in events:
-            if not isinstance(event, ViewBatch.InsightsViewed):
+            view = self.view(event)
+            if view is None:
                 continue
-            at = to_micros(event.timestamp)
-            for insight_id in event.insight_ids:
-                key = (event.environment_id, event.user_id, insight_id)
+            project_id, environment_id, user_id, insight_ids, at = view
+            for insight_id in insight_ids:
+                key = (environment_id, user_id, insight_id)
                 if key not in latest or latest[key][1] < at:
-                    latest[key] = (event.project_id, at)
+                    latest[key] = (project_id, at)
                 if insight_id not in latest_by_insight or latest_by_insight[insight_id][1] < at:
-                    latest_by_insight[insight_id] = (event.project_id, at)
+                    latest_by_insight[insight_id] = (project_id, at)
         cursor.insert_values(
             "INSERT INTO insight_views "
             "(environment_id, user_id, insight_id, project_id, last_viewed_at)",
@@ -85,12 +90,47 @@ class InsightViewsProjection(Projection):
             + _LATEST.format(table="insight_last_views"),
         )
 
+    @staticmethod
+    def view(event: Any) -> View | None:
+        """The view an event records, if any."""
+        if not isinstance(event, ViewBatch.InsightsViewed):
+            return None
+        return (
+            event.project_id,
+            event.environment_id,
+            event.user_id,
+            event.insight_ids,
+            to_micros(event.timestamp),
+        )
+
 
 class InsightViewsOnCreateProjection(InsightViewsProjection):
-    """The same read model, from the views that creating an insight records in the main log.
-    It shares the tables, so the two are always rebuilt together (projections/rebuild.py)."""
+    """The same read model, from the main log: creating an insight is its creator's first
+    view of it. It shares the tables, so the two are always rebuilt together
+    (projections/rebuild.py)."""
 
     name = "insight_views_on_create"
+    version = 2
+    # NOTE: databases written before version 2 also hold, in the main log, a view batch
+    # that each create saved beside its insight; it records the same view.
+    topics: ClassVar[tuple[str, ...]] = (
+        get_topic(Insight.Created),
+        get_topic(ViewBatch.InsightsViewed),
+    )
+
+    @staticmethod
+    def view(event: Any) -> View | None:
+        if not isinstance(event, Insight.Created):
+            return InsightViewsProjection.view(event)
+        if event.actor_id is None or event.values.get("deleted"):
+            return None
+        return (
+            event.project_id,
+            event.environment_id,
+            event.actor_id,
+            [event.insight_id],
+            to_micros(event.timestamp),
+        )
 
 
 @dataclass(frozen=True)

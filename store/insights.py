@@ -8,7 +8,6 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.insight import Insight, InsightNotFoundError
-from domain.insight_views import ViewBatch
 from domain.short_id import short_id_for
 from store.backend import Backend
 from store.dashboards import DashboardCommands
@@ -48,22 +47,8 @@ class InsightCommands:
                     else [ref["id"] for ref in values.get("dashboards", [])]
                 ),
             )
-            # Creating an insight is its creator's first view of it: a view in a stream of
-            # its own, saved in the same transaction (so in the main log).
-            views = (
-                []
-                if values.get("deleted")
-                else [
-                    ViewBatch.record(
-                        project_id=project_id,
-                        environment_id=environment_id,
-                        user_id=actor_id,
-                        insight_ids=[insight_id],
-                        at=at,
-                    )
-                ]
-            )
-            self._backend.record(insight, *views)
+            # Its creator's first view of it is read from its Created event.
+            self._backend.record(insight)
             return insight_id
 
         return self._backend.retrying(attempt)

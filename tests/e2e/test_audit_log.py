@@ -26,6 +26,7 @@ from store.config import DatabaseUrl
 from store.dashboards import DashboardCommands
 from store.insights import InsightCommands
 from store.tenancy import Tenancy
+from store.views import ViewCommands
 from tests.databases import BACKENDS, DatabaseFactory
 from tests.e2e.audit_helpers import (
     MAIN_LOG,
@@ -320,6 +321,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             actor_id=hedy_id,
             values={"name": "Radio guidance funnel"},
         )
+        ViewCommands(backend).record(**where, user_id=grace_id, insight_ids=[signups])
         clock.now = hour(18)
         bystander_id = Tenancy(backend).add_member(
             email=bystander_email,
@@ -395,7 +397,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
         ),
         _entry(18, "insight", "created", signups, at=hour(10), actor=ada_actor, **in_ada),
         _entry(
-            20,
+            19,
             "insight",
             "updated",
             signups,
@@ -405,7 +407,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             **in_ada,
         ),
         _entry(
-            21,
+            20,
             "insight",
             "deleted",
             signups,
@@ -418,7 +420,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             **in_ada,
         ),
         _entry(
-            22,
+            21,
             "dashboard",
             "updated",
             board,
@@ -428,7 +430,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             **in_ada,
         ),
         _entry(
-            23,
+            22,
             "insight",
             "restored",
             signups,
@@ -439,7 +441,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             **in_ada,
         ),
         _entry(
-            24,
+            23,
             "environment",
             "created",
             staging,
@@ -449,7 +451,7 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             changes=[{"field": "name", "after": "Staging"}],
         ),
         _entry(
-            25,
+            24,
             "insight",
             "created",
             radio,
@@ -459,14 +461,14 @@ def tell_the_story(url: DatabaseUrl) -> Story:
             actor=hedy_actor,
         ),
         _entry(
-            27,
+            25,
             "user",
             "created",
             bystander_id,
             at=hour(18),
             changes=[{"field": "email", "after": bystander_email}],
         ),
-        _entry(28, "member", "added", bystander_id, at=hour(18), project_id=hedy["project_id"]),
+        _entry(26, "member", "added", bystander_id, at=hour(18), project_id=hedy["project_id"]),
     ]
     return story
 
@@ -548,17 +550,19 @@ class TestEveryChangeInLogOrder:
         }
 
     def test_views_are_not_audit_entries(self, story: Story) -> None:
-        # Two insights were created, each recording its creator's view in the main log.
+        # Grace viewed an insight: a view batch in the views log. Creating an insight is its
+        # creator's first view, read from its Created event: no view event in the main log.
         entries = story.entries
         main = log_tables(story.url, MAIN_LOG)
         views = [
             p for p in main.positions() if main.topic(p) == get_topic(ViewBatch.InsightsViewed)
         ]
 
-        assert views == [19, 26]
-        assert log_tables(story.url, VIEWS_LOG).count() == 0
-        assert len(entries) == len(story.expected) == 26
-        assert not {entry["position"] for entry in entries} & set(views)
+        assert views == []
+        assert log_tables(story.url, VIEWS_LOG).count() == 1
+        assert main.positions() == list(range(1, 27))
+        assert positions(entries) == list(range(1, 27))
+        assert len(story.expected) == 26
 
 
 class TestKeysInTheAuditLog:
@@ -625,12 +629,12 @@ class TestProjectFilter:
         assert without_cli_times(entries, story) == story.expected_where(
             lambda entry: entry["project_id"] == project
         )
-        assert positions(entries) == [3, 4, 5, 14, 17, 18, 20, 21, 22, 23, 24]
+        assert positions(entries) == [3, 4, 5, 14, 17, 18, 19, 20, 21, 22, 23]
 
     def test_project_filter_on_the_other_project(self, story: Story) -> None:
         entries = audit_entries(story.url, "--project", str(story.hedy["project_id"]))
 
-        assert positions(entries) == [9, 10, 11, 25, 28]
+        assert positions(entries) == [9, 10, 11, 24, 26]
 
     def test_project_filter_for_a_project_with_no_entries_prints_nothing(
         self, story: Story
@@ -656,18 +660,18 @@ class TestUserFilter:
         assert without_cli_times(entries, story) == story.expected_where(
             lambda entry: entry["actor_id"] == story.grace_id
         )
-        assert positions(entries) == [20, 21]
+        assert positions(entries) == [19, 20]
 
     def test_user_filter_covers_every_aggregate_the_user_changed(self, story: Story) -> None:
         entries = audit_entries(story.url, "--user", story.ada_email)
 
-        assert positions(entries) == [6, 15, 17, 18, 22, 23]
+        assert positions(entries) == [6, 15, 17, 18, 21, 22]
         assert {entry["actor_email"] for entry in entries} == {story.ada_email}
 
     def test_user_filter_ignores_the_case_of_the_email(self, story: Story) -> None:
         entries = audit_entries(story.url, "--user", story.grace_email.upper())
 
-        assert positions(entries) == [20, 21]
+        assert positions(entries) == [19, 20]
 
     def test_user_filter_for_a_user_who_changed_nothing_prints_nothing(self, story: Story) -> None:
         completed = audit_log(story.url, "--user", story.bystander_email)
@@ -715,7 +719,7 @@ class TestTimeFilters:
         entries = audit_entries(story.url, "--since", "2040-01-01T12:00:00Z")
 
         assert without_cli_times(entries, story) == story.expected[18:]
-        assert positions(entries) == [20, 21, 22, 23, 24, 25, 27, 28]
+        assert positions(entries) == [19, 20, 21, 22, 23, 24, 25, 26]
 
     def test_until_keeps_entries_at_or_before_it(self, story: Story) -> None:
         entries = audit_entries(story.url, "--until", "2040-01-01T12:00:00Z")
@@ -727,7 +731,7 @@ class TestTimeFilters:
             story.url, "--since", "2040-01-01T09:30:00Z", "--until", "2040-01-01T14:59:59Z"
         )
 
-        assert positions(entries) == [18, 20, 21, 22]
+        assert positions(entries) == [18, 19, 20, 21]
 
     def test_until_before_the_in_process_part_keeps_exactly_the_cli_part(
         self, story: Story
@@ -739,12 +743,12 @@ class TestTimeFilters:
     def test_since_with_an_offset_is_the_same_instant_in_utc(self, story: Story) -> None:
         entries = audit_entries(story.url, "--since", "2040-01-01T14:00:00+02:00")
 
-        assert positions(entries) == [20, 21, 22, 23, 24, 25, 27, 28]
+        assert positions(entries) == [19, 20, 21, 22, 23, 24, 25, 26]
 
     def test_since_without_a_timezone_is_read_as_utc(self, story: Story) -> None:
         entries = audit_entries(story.url, "--since", "2040-01-01T16:00:00")
 
-        assert positions(entries) == [24, 25, 27, 28]
+        assert positions(entries) == [23, 24, 25, 26]
 
     def test_since_after_until_prints_nothing(self, story: Story) -> None:
         completed = audit_log(
@@ -776,7 +780,7 @@ class TestCombinedFilters:
             "--scope", "insight",
         )  # fmt: skip
 
-        assert positions(entries) == [20, 21]
+        assert positions(entries) == [19, 20]
 
     def test_every_filter_together(self, story: Story) -> None:
         entries = audit_entries(

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.app import create_app
+from domain.insight import Insight
 from domain.insight_views import ViewBatch
 from store.backend import Backend, open_backend
 from store.config import DatabaseUrl
@@ -252,8 +253,8 @@ class World:
 
 
 def recorded_batches(backend: Backend, after: tuple[int, int]) -> list[Batch]:
-    """Every view event after these positions of the main log (where a create records its
-    creator's view) and of the views log, oldest first."""
+    """Every view after these positions of the main log (where an insight's Created event is
+    its creator's view) and of the views log, oldest first."""
     batches = [
         *_view_batches(backend.events, after[0]),
         *_view_batches(backend.views, after[1]),
@@ -264,16 +265,22 @@ def recorded_batches(backend: Backend, after: tuple[int, int]) -> list[Batch]:
 def _view_batches(store: Application[Any], after: int) -> list[Batch]:
     batches: list[Batch] = []
     start = after + 1
-    topic = get_topic(ViewBatch.InsightsViewed)
+    topics = [get_topic(ViewBatch.InsightsViewed), get_topic(Insight.Created)]
     while True:
-        notifications = store.recorder.select_notifications(start=start, limit=500, topics=[topic])
+        notifications = store.recorder.select_notifications(start=start, limit=500, topics=topics)
         for notification in notifications:
             event = store.mapper.to_domain_event(notification)
+            if isinstance(event, Insight.Created):
+                if event.values.get("deleted"):
+                    continue
+                user_id, insight_ids = event.actor_id, (event.insight_id,)
+            else:
+                user_id, insight_ids = event.user_id, tuple(event.insight_ids)
             batches.append(
                 Batch(
                     int(event.environment_id),
-                    int(event.user_id),
-                    tuple(int(i) for i in event.insight_ids),
+                    int(user_id),
+                    tuple(int(i) for i in insight_ids),
                     event.timestamp.astimezone(UTC),
                 )
             )
