@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from eventsourcing.utils import get_topic
 
@@ -16,8 +16,16 @@ from projections.projection import Projection
 from projections.timestamps import to_micros
 from store.database import Cursor, Database
 
-View = tuple[int, int, int, list[int], int]
-"""(project, environment, user, insight ids, microseconds): who viewed what, when."""
+
+class View(NamedTuple):
+    """Who viewed which insights, where and when (in microseconds)."""
+
+    project_id: int
+    environment_id: int
+    user_id: int
+    insight_ids: list[int]
+    at: int
+
 
 # NOTE: a later view replaces an earlier one; an earlier one arriving late changes nothing.
 _LATEST = "CASE WHEN excluded.last_viewed_at > {table}.last_viewed_at THEN excluded.last_viewed_at ELSE {table}.last_viewed_at END"
@@ -66,13 +74,13 @@ class InsightViewsProjection(Projection):
             view = self.view(event)
             if view is None:
                 continue
-            project_id, environment_id, user_id, insight_ids, at = view
-            for insight_id in insight_ids:
-                key = (environment_id, user_id, insight_id)
+            at = view.at
+            for insight_id in view.insight_ids:
+                key = (view.environment_id, view.user_id, insight_id)
                 if key not in latest or latest[key][1] < at:
-                    latest[key] = (project_id, at)
+                    latest[key] = (view.project_id, at)
                 if insight_id not in latest_by_insight or latest_by_insight[insight_id][1] < at:
-                    latest_by_insight[insight_id] = (project_id, at)
+                    latest_by_insight[insight_id] = (view.project_id, at)
         cursor.insert_values(
             "INSERT INTO insight_views "
             "(environment_id, user_id, insight_id, project_id, last_viewed_at)",
@@ -95,7 +103,7 @@ class InsightViewsProjection(Projection):
         """The view an event records, if any."""
         if not isinstance(event, ViewBatch.InsightsViewed):
             return None
-        return (
+        return View(
             event.project_id,
             event.environment_id,
             event.user_id,
@@ -124,7 +132,7 @@ class InsightViewsOnCreateProjection(InsightViewsProjection):
             return InsightViewsProjection.view(event)
         if event.actor_id is None or event.values.get("deleted"):
             return None
-        return (
+        return View(
             event.project_id,
             event.environment_id,
             event.actor_id,
