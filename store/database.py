@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
 from store.config import DatabaseUrl
@@ -230,21 +231,36 @@ class SqliteDatabase(Database):
 
 
 class PostgresCursor(Cursor):
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
-        self._cursor = cursor
+    """Statements on one connection, each through a psycopg cursor of its own.
+
+    In pipeline mode (a write's transaction), psycopg attaches a result to the cursor that
+    sent its statement whenever the result arrives; a reused cursor could then offer an
+    earlier statement's result as a later one's rows.
+    """
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._connection = connection
+        self._cursor: psycopg.Cursor[Row] | None = None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._cursor = self._connection.cursor(row_factory=tuple_row)
         self._cursor.execute(sql, params)
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor = self._connection.cursor(row_factory=tuple_row)
         self._cursor.executemany(sql, rows)
 
     def fetchone(self) -> Row | None:
-        return self._cursor.fetchone()
+        return self._executed().fetchone()
 
     def fetchall(self) -> list[Row]:
-        return self._cursor.fetchall()
+        return self._executed().fetchall()
+
+    def _executed(self) -> psycopg.Cursor[Row]:
+        if self._cursor is None:
+            raise psycopg.ProgrammingError("no statement was executed")
+        return self._cursor
 
 
 class PostgresDatabase(Database):
@@ -313,10 +329,10 @@ class PostgresDatabase(Database):
             self._open()
         try:
             with self._pool.connection() as connection, connection.transaction():
-                cursor = connection.cursor()
+                cursor = PostgresCursor(connection)
                 if lock_wait_ms is not None:
                     cursor.execute(f"SET LOCAL lock_timeout = {int(lock_wait_ms)}")
-                yield PostgresCursor(cursor)
+                yield cursor
         except psycopg.errors.LockNotAvailable as error:
             raise LockBusyError(str(error)) from None
 

@@ -27,7 +27,6 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
-from psycopg.rows import tuple_row
 
 from store.database import Cursor, PostgresCursor, SqliteCursor
 
@@ -161,5 +160,4 @@ def _persistence_error(error: Exception) -> PersistenceError | None:
 
 
 def _cursor(curs: Any) -> Cursor:
-    # The library's cursors give dicts; our SQL reads rows by index.
-    return PostgresCursor(curs.connection.cursor(row_factory=tuple_row))
+    return PostgresCursor(curs.connection)

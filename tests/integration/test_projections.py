@@ -766,6 +766,31 @@ class TestInTheWritingTransaction:
         assert fresh_backend.dashboards.get(1, 99) is not None
         assert_caught_up(fresh_backend)
 
+    def test_a_read_after_many_writes_in_the_writing_transaction_gets_its_own_rows(
+        self, fresh_backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        World(fresh_backend).run([("bootstrap", 0, "Acme")])
+        dashboards = next(
+            p for p in fresh_backend.projector.projections if "dashboards" in p.tables
+        )
+        process_batch = dashboards.process_batch
+        read: list[tuple[Any, ...]] = []
+
+        def reading_after_writing(cursor: Any, events: Any) -> None:
+            process_batch(cursor, events)
+            # Enough results to fill the server's output buffer, which it then sends unasked
+            # (PostgreSQL, in the write's pipeline): they arrive while the read is sent.
+            for _ in range(2_000):
+                cursor.execute("UPDATE dashboards SET name = name WHERE id = %s", (99,))
+            time.sleep(0.1)
+            row = cursor.execute("SELECT name FROM dashboards WHERE id = %s", (99,)).fetchone()
+            read.append(tuple(row))
+
+        monkeypatch.setattr(dashboards, "process_batch", reading_after_writing)
+        fresh_backend.record(new_dashboard(99, "Once"))
+
+        assert read == [("Once",)]
+
     def test_a_write_behind_a_lagging_read_model_is_applied_after_what_it_missed(
         self, fresh_url: DatabaseUrl, opened: list[Backend]
     ) -> None:
