@@ -167,10 +167,6 @@ class _Where:
         return " AND ".join(self.clauses)
 
 
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 class InsightReader:
     """Reads insights from the read model; never from the event store."""
 
@@ -264,8 +260,7 @@ class InsightReader:
             ).fetchall()
         return count, [InsightRow.from_row(row) for row in rows]
 
-    @staticmethod
-    def _count(cursor: Cursor, query: InsightFilter, where: _Where) -> int:
+    def _count(self, cursor: Cursor, query: InsightFilter, where: _Where) -> int:
         """The number of matches; the two commonest lists count from small tables."""
         unfiltered = InsightFilter(
             project_id=query.project_id, order=query.order, limit=query.limit, offset=query.offset
@@ -276,10 +271,11 @@ class InsightReader:
             ).fetchone()
         elif query == replace(unfiltered, tags=query.tags):
             counted = "DISTINCT insight_id" if len(query.tags) > 1 else "*"
+            among, params = self._database.one_of("tag", query.tags, of="text")
             row = cursor.execute(
                 f"SELECT count({counted}) FROM insight_tags WHERE project_id = %s "
-                f"AND tag IN ({_marks(query.tags)}) AND deleted = 0",
-                (query.project_id, *query.tags),
+                f"AND {among} AND deleted = 0",
+                (query.project_id, *params),
             ).fetchone()
         else:
             row = cursor.execute(
@@ -330,7 +326,8 @@ class InsightReader:
         if query.short_id is not None:
             where.add("short_id = %s", query.short_id)
         if query.created_by:
-            where.add(f"created_by_id IN ({_marks(query.created_by)})", *query.created_by)
+            among, params = self._database.one_of("created_by_id", query.created_by)
+            where.add(among, *params)
         if query.created_by_caller is not None:
             where.add("created_by_id = %s", query.created_by_caller)
         if query.favorited:
@@ -362,19 +359,24 @@ class InsightReader:
                     query.project_id,
                     value,
                 )
-        for dashboard_id in query.dashboards:
+        if query.dashboards:
+            # On every one of the dashboards: as many of them as it has live tiles on.
+            dashboards = sorted(set(query.dashboards))
+            among, params = self._database.one_of("t.dashboard_id", dashboards)
             where.add(
-                "EXISTS (SELECT 1 FROM insight_tiles t JOIN dashboards d ON d.id = t.dashboard_id "
-                "WHERE t.insight_id = insights.id AND t.dashboard_id = %s AND t.active = 1 "
-                "AND d.deleted = 0)",
-                dashboard_id,
+                "(SELECT count(*) FROM insight_tiles t JOIN dashboards d ON d.id = t.dashboard_id "
+                f"WHERE t.insight_id = insights.id AND {among} AND t.active = 1 "
+                "AND d.deleted = 0) = %s",
+                *params,
+                len(dashboards),
             )
         if query.tags:
             # NOTE: EXISTS lets a page be read in index order, stopping at its last row.
+            among, params = self._database.one_of("t.tag", query.tags, of="text")
             where.add(
                 "EXISTS (SELECT 1 FROM insight_tags t WHERE t.insight_id = insights.id "
-                f"AND t.tag IN ({_marks(query.tags)}))",
-                *query.tags,
+                f"AND {among})",
+                *params,
             )
         return where
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import psycopg
@@ -22,6 +22,7 @@ from psycopg_pool import ConnectionPool
 from store.config import DatabaseUrl
 
 Row = tuple[Any, ...]
+SqlType = Literal["bigint", "text"]
 READ_ATTEMPTS = 3
 MAX_READERS = 8
 MAX_PARAMETERS = 30_000
@@ -98,9 +99,12 @@ class Database(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
-    def one_of(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-        """A condition that `column` is one of `ids`, and its parameters: a single one, so
-        that no number of ids reaches the backend's limit on parameters."""
+    def one_of(
+        self, column: str, values: Sequence[int] | Sequence[str], of: SqlType = "bigint"
+    ) -> tuple[str, list[Any]]:
+        """A condition that `column` (of SQL type `of`) is one of `values`, and its
+        parameters: a single one, so that no number of values reaches the backend's limit on
+        parameters."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement that changes no table (a read, or drawing from a sequence) and
@@ -191,8 +195,12 @@ class SqliteDatabase(Database):
         rows = self._connection().execute(_qmark(sql), params).fetchall()
         return rows[0] if rows else None
 
-    def one_of(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-        return f"{column} IN (SELECT value FROM json_each(%s))", [orjson.dumps(list(ids)).decode()]
+    def one_of(
+        self, column: str, values: Sequence[int] | Sequence[str], of: SqlType = "bigint"
+    ) -> tuple[str, list[Any]]:
+        return f"{column} IN (SELECT value FROM json_each(%s))", [
+            orjson.dumps(list(values)).decode()
+        ]
 
     @contextmanager
     def shadow(self) -> Iterator[Database]:
@@ -336,8 +344,10 @@ class PostgresDatabase(Database):
         except psycopg.errors.LockNotAvailable as error:
             raise LockBusyError(str(error)) from None
 
-    def one_of(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-        return f"{column} = ANY(%s::bigint[])", [list(ids)]
+    def one_of(
+        self, column: str, values: Sequence[int] | Sequence[str], of: SqlType = "bigint"
+    ) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(%s::{of}[])", [list(values)]
 
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         if not self._opened:

@@ -1,4 +1,4 @@
-"""Pages and searches holding more insights than one SQL statement may take parameters:
+"""Pages, searches and filters holding more ids than one SQL statement may take parameters:
 PostgreSQL's protocol allows 65,535, and SQLite builds may be compiled with as few as 999.
 PostHog's list has no cap on `limit`, so both must answer in full, never with a 500."""
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import falcon.testing
+import orjson
 import pytest
 
 from api.app import create_app
@@ -102,3 +103,59 @@ def test_a_search_matching_more_than_the_parameter_limit(crowded: Tenant) -> Non
     assert {row["search_match_type"] for row in result.json["results"]} == {"exact"}
     assert everything.status_code == 200, everything.text
     assert len(everything.json["results"]) == many
+
+
+def test_a_created_by_filter_naming_more_users_than_the_parameter_limit(
+    crowded: Tenant,
+) -> None:
+    many = MANY[crowded.backend.database.dialect]
+    # Strangers' ids, then the creator's: the filter takes them all.
+    users = [*range(10_000_000, 10_000_000 + many), crowded.user_id]
+
+    result = crowded.get("insights", params={"created_by": str(users), "limit": "1"})
+
+    assert result.status_code == 200, result.text
+    assert result.json["count"] == many
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def tagged(request: pytest.FixtureRequest, databases: DatabaseFactory) -> Iterator[Tenant]:
+    """A project with one insight, tagged and on one dashboard, and another insight."""
+    backend = open_backend(databases.create(str(request.param)))
+    tenant = TenantFactory(backend, falcon.testing.TestClient(create_app(backend))).create()
+    board = tenant.create_dashboard(name="Growth")["id"]
+    tenant.create_insight(name="Signups", tags=["growth"], dashboards=[board])
+    tenant.create_insight(name="Churn")
+    yield tenant
+    backend.close()
+
+
+def _ids_beyond_the_limit(first: int) -> list[int]:
+    return list(range(first, first + 70_000))
+
+
+def test_a_tags_filter_naming_more_tags_than_the_parameter_limit(tagged: Tenant) -> None:
+    tags = [f"team-{n}" for n in range(70_000)] + ["growth"]
+
+    result = tagged.get("insights", params={"tags": orjson.dumps(tags).decode()})
+
+    assert result.status_code == 200, result.text
+    assert [row["name"] for row in result.json["results"]] == ["Signups"]
+
+
+def test_a_dashboards_filter_naming_more_dashboards_than_the_parameter_limit(
+    tagged: Tenant,
+) -> None:
+    board = tagged.get("dashboards").json["results"][0]["id"]
+
+    repeated = tagged.get("insights", params={"dashboards": str([board] * 70_000)})
+    many = tagged.get(
+        "insights", params={"dashboards": str([board, *_ids_beyond_the_limit(10_000_000)])}
+    )
+
+    # Every listed dashboard counts: the same one 70,000 times is one dashboard, and no
+    # insight is on 70,001 of them.
+    assert repeated.status_code == 200, repeated.text
+    assert [row["name"] for row in repeated.json["results"]] == ["Signups"]
+    assert many.status_code == 200, many.text
+    assert many.json["count"] == 0
