@@ -18,6 +18,10 @@ OPERATORS = frozenset(
     {"exact", "is_not", "icontains", "not_icontains", "regex", "not_regex", *VALUELESS}
 )
 MAX_DEPTH = 8
+# Each value and each filter becomes a clause of the stats query: bounded, so that no
+# parameter list grows past what the database takes in one statement.
+MAX_VALUES = 100
+MAX_FILTERS = 100
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ def _filter(raw: dict[str, Any]) -> PropertyFilter:
     if value is None or value == []:
         raise _invalid(f"The filter on {key!r} needs a `value`.")
     values = tuple(as_text(item) for item in (value if isinstance(value, list) else [value]))
+    if len(values) > MAX_VALUES:
+        raise _invalid(f"A property filter takes at most {MAX_VALUES} values.")
     if operator in ("regex", "not_regex"):
         for pattern in values:
             try:
@@ -97,10 +103,18 @@ def _group(raw: dict[str, Any], depth: int) -> FilterGroup:
     return FilterGroup(raw["type"], tuple(_item(item, depth) for item in values))
 
 
+def _filter_count(group: FilterGroup) -> int:
+    return sum(_filter_count(item) if isinstance(item, FilterGroup) else 1 for item in group.items)
+
+
 def parse_properties(raw: Any) -> FilterGroup:
     """The filters of a `properties` parameter (already JSON-decoded)."""
     if isinstance(raw, list):
-        return FilterGroup("AND", tuple(_item(item, 1) for item in raw))
-    if isinstance(raw, dict) and raw.get("type") in ("AND", "OR"):
-        return _group(raw, 1)
-    raise _invalid("`properties` must be a JSON list of filters or a property group.")
+        group = FilterGroup("AND", tuple(_item(item, 1) for item in raw))
+    elif isinstance(raw, dict) and raw.get("type") in ("AND", "OR"):
+        group = _group(raw, 1)
+    else:
+        raise _invalid("`properties` must be a JSON list of filters or a property group.")
+    if _filter_count(group) > MAX_FILTERS:
+        raise _invalid(f"`properties` holds at most {MAX_FILTERS} filters.")
+    return group

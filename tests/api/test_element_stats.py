@@ -1264,6 +1264,16 @@ class TestStatsPropertyFilters:
                 "`properties` must be a JSON list of filters or a property group.",
             ),
             ('[{"key":"plan"}]', "The filter on 'plan' needs a `value`."),
+            (
+                orjson.dumps(
+                    [{"key": "$current_url", "operator": "icontains", "value": ["/"] * 101}]
+                ).decode(),
+                "A property filter takes at most 100 values.",
+            ),
+            (
+                orjson.dumps([{"key": "plan", "value": "pro"}] * 101).decode(),
+                "`properties` holds at most 100 filters.",
+            ),
         ],
     )
     def test_a_bad_properties_parameter_is_400_naming_it(
