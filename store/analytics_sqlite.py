@@ -12,7 +12,8 @@ from uuid import UUID
 from domain.analytics_event import CapturedEvent
 from store import json_codec
 from store.analytics_events import AnalyticsEvents, chain_row
-from store.database import Cursor, SqliteDatabase
+from store.database import Cursor
+from store.sqlite_database import SqliteDatabase
 
 
 @lru_cache(maxsize=256)

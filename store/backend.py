@@ -30,9 +30,11 @@ from store.analytics_events import AnalyticsEvents
 from store.analytics_postgres import PostgresAnalyticsEvents
 from store.analytics_sqlite import SqliteAnalyticsEvents
 from store.config import ConfigError, DatabaseUrl
-from store.database import Cursor, Database, connect
+from store.database import Cursor, Database
 from store.event_store import EventStore, ViewStore
+from store.postgres_database import PostgresDatabase
 from store.sequences import Sequences
+from store.sqlite_database import SqliteDatabase
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -171,7 +173,9 @@ def open_backend(
     views = ViewStore(
         env=url.eventsourcing_env(create_table=create_tables, views=True, hash_chain=hash_chain)
     )
-    database = connect(url)
+    database: Database = (
+        SqliteDatabase(url.sqlite_path) if url.backend == "sqlite" else PostgresDatabase(url)
+    )
     return Backend(
         url=url,
         events=events,

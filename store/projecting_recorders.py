@@ -28,7 +28,9 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from store.database import Cursor, PostgresCursor, SqliteCursor
+from store.database import Cursor
+from store.postgres_database import PostgresCursor
+from store.sqlite_database import SqliteCursor
 
 Project = Callable[[Cursor, Sequence[int]], None]
 """Called with a cursor in the writing transaction and the new events' positions."""
