@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -12,13 +14,25 @@ from cli.runtime import friendly, installed_backend, print_json
 from store.config import database_url_from_env
 
 
-def _int_list(text: str | None) -> list[int] | None:
-    if not text:
+def _project_ids(text: str | None) -> list[int] | None:
+    if text is None:
         return None
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
+        ids = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise click.BadParameter(f"expected comma-separated integers, got {text!r}") from None
+        raise click.BadParameter(
+            f"expected comma-separated integers, got {text!r}", param_hint="--projects"
+        ) from None
+    if not ids:
+        # An empty list would mean no limit at all: the opposite of what was asked for.
+        raise click.BadParameter("names no project id", param_hint="--projects")
+    return ids
+
+
+def _check_writable(path: str) -> None:
+    directory = Path(path).resolve().parent
+    if not directory.is_dir() or not os.access(directory, os.W_OK):
+        raise click.BadParameter(f"cannot write a file in {directory}", param_hint="--env-file")
 
 
 @click.group()
@@ -61,6 +75,8 @@ def bootstrap(
     from store.keys import Keys
     from store.tenancy import Tenancy
 
+    if env_file:
+        _check_writable(env_file)  # Before anything is created: the key is shown only once.
     with installed_backend() as backend:
         created = Tenancy(backend).bootstrap(
             email=email,
@@ -70,12 +86,6 @@ def bootstrap(
             project=project,
         )
         key = Keys(backend).create(email=email, scopes=["*"], label="bootstrap")
-    if env_file:
-        with open(env_file, "w", encoding="utf-8") as handle:
-            handle.write(
-                f"export KEY={key.raw_key}\nexport PROJECT={created.project_id}\n"
-                f"export TOKEN={created.project_api_key}\n"
-            )
     print_json(
         {
             "user_id": created.user_id,
@@ -86,6 +96,15 @@ def bootstrap(
             "project_api_key": created.project_api_key,
         }
     )
+    if env_file:
+        try:
+            with open(env_file, "w", encoding="utf-8") as handle:
+                handle.write(
+                    f"export KEY={key.raw_key}\nexport PROJECT={created.project_id}\n"
+                    f"export TOKEN={created.project_api_key}\n"
+                )
+        except OSError as error:
+            raise click.ClickException(f"could not write {env_file}: {error.strerror}") from None
 
 
 @main.group()
@@ -147,7 +166,7 @@ def keys_create(email: str, scopes: str, projects: str | None, label: str) -> No
         created = Keys(backend).create(
             email=email,
             scopes=[scope for scope in scopes.split(",") if scope.strip()],
-            projects=_int_list(projects),
+            projects=_project_ids(projects),
             label=label,
         )
     print_json({"id": created.id, "personal_api_key": created.raw_key, "scopes": created.scopes})
@@ -167,7 +186,7 @@ def keys_revoke(key_id: str) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option("--access-log/--no-access-log", default=False)

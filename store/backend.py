@@ -103,7 +103,9 @@ class Backend:
             for projector in self.projectors:
                 projector.positions()
                 projector.head()
-        except Exception as error:  # noqa: BLE001 - sqlite3, psycopg and the library differ
+        except Exception as error:
+            if not _is_missing_table(error):
+                raise  # Not a database without tables: one that cannot be reached, say.
             raise ConfigError(
                 f"the database at {self.url.describe()} has no insightlog tables "
                 f"(run `insightlog migrate`): {str(error).splitlines()[0]}"
@@ -114,6 +116,12 @@ class Backend:
         self.views.close()
         self.analytics.close()
         self.database.close()
+
+
+def _is_missing_table(error: BaseException) -> bool:
+    # sqlite3's and PostgreSQL's words, whichever layer wrapped the error.
+    text = str(error)
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 def _record(

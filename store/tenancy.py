@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -40,8 +41,10 @@ class Tenancy:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
-    def ensure_user(self, email: str, first_name: str = "", last_name: str = "") -> User:
-        """The user with this email, registered now if new (emails are unique)."""
+    def ensure_user(
+        self, email: str, first_name: str = "", last_name: str = "", at: datetime | None = None
+    ) -> User:
+        """The user with this email, registered (now, or `at`) if new (emails are unique)."""
         repository = self._backend.events.repository
         user_uuid = User.create_id(email)
         try:
@@ -53,7 +56,7 @@ class Tenancy:
                 first_name=first_name,
                 last_name=last_name,
                 distinct_id=distinct_id(),
-                at=self._backend.clock(),
+                at=at or self._backend.clock(),
             )
         try:
             self._backend.record(user)
@@ -73,8 +76,8 @@ class Tenancy:
         self, *, email: str, first_name: str, last_name: str, organization: str, project: str
     ) -> Bootstrapped:
         """A new organization and project with the (new or existing) user as a member."""
-        user = self.ensure_user(email, first_name, last_name)
         at = self._backend.clock()
+        # Every name is checked (by creating the aggregates) before the user is registered.
         new_organization = Organization.create(name=organization, actor_id=None, at=at)
         project_id = self._backend.sequences.next_id("team")
         new_project = Project.create(
@@ -85,10 +88,12 @@ class Tenancy:
             actor_id=None,
             at=at,
         )
-        new_project.add_member(user_id=user.user_id, actor_id=None, at=at)
         primary = Environment.create(
             environment_id=project_id, project_id=project_id, name=project, actor_id=None, at=at
         )
+        # Registered at the same time: the log's order is also the order of time.
+        user = self.ensure_user(email, first_name, last_name, at=at)
+        new_project.add_member(user_id=user.user_id, actor_id=None, at=at)
         self._backend.record(new_organization, new_project, primary)
         return Bootstrapped(
             user_id=user.user_id,

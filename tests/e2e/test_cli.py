@@ -6,6 +6,7 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from store.insights import InsightCommands
 from store.keys import Keys
 from store.migrate import migrate
 from store.tenancy import Tenancy
-from tests.databases import BACKENDS, DatabaseFactory
+from tests.databases import BACKENDS, DatabaseFactory, require_postgres
 from tests.e2e.processes import (
     EmptyDatabases,
     cli,
@@ -244,6 +245,29 @@ class TestMigrate:
         )
 
 
+class TestDatabaseProblems:
+    def test_a_command_on_a_database_never_migrated_says_to_migrate(self, tmp_path: Path) -> None:
+        never = DatabaseUrl.parse(f"sqlite:///{tmp_path / 'never.sqlite3'}")
+
+        completed = cli(never, "keys", "create", "--email", "ada@example.com", "--scopes", "*")
+
+        assert failed(completed), completed
+        assert "has no insightlog tables (run `insightlog migrate`)" in completed.stderr
+
+    def test_a_postgresql_database_that_does_not_exist_is_one_line_not_a_traceback(self) -> None:
+        server = require_postgres()
+        missing = replace(server, dbname=f"insightlog_missing_{uuid.uuid4().hex[:8]}")
+
+        completed = cli(missing, "migrate")
+
+        assert failed(completed), completed
+        assert completed.stderr.startswith(
+            f"Error: cannot use the database at {missing.describe()}"
+        )
+        assert "does not exist" in completed.stderr
+        assert "Traceback" not in completed.stderr
+
+
 # ---------------------------------------------------------------------------- bootstrap
 
 
@@ -322,6 +346,32 @@ class TestBootstrap:
         assert query(url, "SELECT name FROM projects WHERE id = %s", (created["project_id"],)) == [
             ("Difference Engine",)
         ]
+
+    def test_bootstrap_to_an_env_file_that_cannot_be_written_creates_nothing(
+        self, url: DatabaseUrl, tmp_path: Path
+    ) -> None:
+        # The key is shown once: failing after creating it would leave a key nobody has.
+        head = log_head(url)
+
+        completed = cli(
+            url, "bootstrap", "--email", _email("Ada"), "--env-file", str(tmp_path / "no" / "x")
+        )
+
+        assert failed(completed), completed
+        assert "--env-file" in completed.stderr
+        assert "Traceback" not in completed.stderr
+        assert log_head(url) == head
+
+    def test_a_bootstrap_refused_for_its_project_name_registers_no_user(
+        self, url: DatabaseUrl
+    ) -> None:
+        email = _email("Ada")
+
+        completed = cli(url, "bootstrap", "--email", email, "--project", "")
+
+        assert failed(completed), completed
+        assert "Project name" in completed.stderr
+        assert query(url, "SELECT COUNT(*) FROM users WHERE email = %s", (email,)) == [(0,)]
 
 
 # ---------------------------------------------------------------------------- members add
@@ -456,6 +506,29 @@ class TestKeysCreate:
         assert "hedgehog:write" in completed.stderr
         assert key_rows(url) == keys_before
         assert log_head(url) == head
+
+    @pytest.mark.parametrize("projects", ["", ",", " , "])
+    def test_keys_create_with_projects_naming_no_id_fails_and_creates_no_key(
+        self, url: DatabaseUrl, owner: dict[str, Any], projects: str
+    ) -> None:
+        # No ids would store no limit: a key for every project instead of the few intended.
+        keys_before = key_rows(url)
+
+        completed = cli(
+            url,
+            "keys",
+            "create",
+            "--email",
+            owner["email"],
+            "--scopes",
+            "*",
+            "--projects",
+            projects,
+        )
+
+        assert completed.returncode == 2, completed
+        assert "--projects" in completed.stderr
+        assert key_rows(url) == keys_before
 
     def test_keys_create_for_an_unknown_email_fails_with_a_message(self, url: DatabaseUrl) -> None:
         head = log_head(url)
