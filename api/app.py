@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from api.auth import Authentication
 from api.errors import domain_error, serialize_error, unexpected_error
 from api.formats import ResponseFormat
+from api.head import HeadAsGet
 from api.openapi import Schema, spec
 from api.request_body import RequestBody
 from api.resources.capture import Capture, CaptureCors
@@ -41,6 +42,7 @@ def create_app(backend: Backend) -> falcon.App:
     """A WSGI app serving every route on `backend`."""
     app = falcon.App(
         middleware=[
+            HeadAsGet(),
             RequestBody(),
             ResponseFormat(),
             Authentication(backend.accounts),

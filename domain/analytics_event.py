@@ -12,6 +12,7 @@ from uuid import UUID
 
 from domain.elements_chain import chain_from_elements
 from domain.errors import InvalidInputError
+from domain.json_values import nesting_depth
 
 MAX_EVENT_NAME = 400
 MAX_DISTINCT_ID = 200
@@ -36,19 +37,6 @@ class CapturedEvent:
 def _invalid(index: int, field: str | None, problem: str) -> InvalidInputError:
     attr = f"batch__{index}" + (f"__{field}" if field else "")
     return InvalidInputError(f"Invalid event at index {index}: {problem}", attr=attr)
-
-
-def _depth(value: Any) -> int:
-    """How deeply containers nest in `value` (without recursion: it may be very deep)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            stack.extend(
-                (child, level + 1) for child in (item.values() if isinstance(item, dict) else item)
-            )
-    return deepest
 
 
 def _without_nul(value: Any) -> Any:
@@ -132,7 +120,7 @@ def captured_event(
     an event without a uuid gets `new_uuid`."""
     if not isinstance(raw, dict):
         raise _invalid(index, None, "an event must be a JSON object.")
-    if _depth(raw) > MAX_DEPTH:
+    if nesting_depth(raw) > MAX_DEPTH:
         raise _invalid(index, "properties", f"the event nests deeper than {MAX_DEPTH} levels.")
     raw = _without_nul(raw)
     name = raw.get("event")

@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import NAMESPACE
+from domain.json_values import same_json
 from domain.text import check_text
 
 MAX_NAME_LENGTH = 400
@@ -136,7 +137,7 @@ class Dashboard(Aggregate):
         changes = [
             {"field": field, "before": self.values[field], "after": value}
             for field, value in normalized.items()
-            if value != self.values[field]
+            if not same_json(value, self.values[field])
         ]
         if not changes:
             return False

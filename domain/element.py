@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from eventsourcing.domain import Aggregate
 from domain.elements_chain import ELEMENT_FIELDS
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import NAMESPACE
+from domain.json_values import same_json
 from domain.text import check_text
 
 MAX_LENGTHS = {"text": 10_000, "tag_name": 1_000, "href": 10_000, "attr_id": 10_000}
@@ -51,11 +51,6 @@ def _check_classes(value: Any) -> list[str] | None:
     for index, item in enumerate(value):
         check_text(item, f"attr_class__{index}", MAX_CLASS_LENGTH)
     return list(value)
-
-
-def _same(a: Any, b: Any) -> bool:
-    # JSON equality: 1 and true, or 1 and 1.0, are different attribute values.
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 def normalize(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,7 +165,7 @@ class Element(Aggregate):
         changes = [
             {"field": field, "before": self.values[field], "after": value}
             for field, value in normalize(values).items()
-            if not _same(value, self.values[field])
+            if not same_json(value, self.values[field])
         ]
         if not changes:
             return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
@@ -21,6 +22,7 @@ ELEMENT_FIELDS = (
 )
 MAX_CHAIN_LENGTH = 16_384
 MAX_FILTER_NAMES = 50
+MAX_POSITION = 2**63 - 1
 
 # NOTE: an element is a run of plain characters and double-quoted strings, so `;` and
 # whitespace separate elements only outside quotes. Each branch starts on its own character,
@@ -104,7 +106,7 @@ def elements_from_chain(
     """Parse a chain into `ElementSerializer`-shaped dicts, like `chain_to_element_dicts`."""
     found: Iterator[re.Match[str]] = _ELEMENT.finditer(_bounded(chain))
     if max_depth is not None:
-        found = islice(found, max(max_depth, 0))
+        found = islice(found, min(max(max_depth, 0), sys.maxsize))
     return [
         _parse_element(match.group(), order, attributes_filter) for order, match in enumerate(found)
     ]
@@ -157,11 +159,13 @@ def _pairs(body: str) -> Iterator[tuple[str, str]]:
 
 
 def _int_or_none(value: str) -> int | None:
-    # PostHog answers a 500 here; a chain is client data, so an unreadable position is unknown.
+    # PostHog answers a 500 here; a chain is client data, so an unreadable position is unknown,
+    # and so is one no element can have (beyond 64 bits, which JSON readers cannot take).
     try:
-        return int(value)
+        position = int(value)
     except ValueError:
         return None
+    return position if -MAX_POSITION <= position <= MAX_POSITION else None
 
 
 def attributes_filter(names: Iterable[str]) -> Callable[[str], bool] | None:

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import NAMESPACE
 from domain.insight_query import check_query
+from domain.json_values import same_json
 from domain.text import check_text
 
 MAX_TEXT_LENGTH = 400
@@ -266,7 +267,7 @@ class Insight(Aggregate):
         changes = [
             {"field": field, "before": before[field], "after": value}
             for field, value in normalized.items()
-            if value != self.values[field]
+            if not same_json(value, self.values[field])
         ]
         modified = bool(MATERIAL_FIELDS & set(normalized))
         if not changes and not modified:

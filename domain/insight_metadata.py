@@ -36,6 +36,15 @@ _INTERVALS = {
 }
 
 
+def _object(value: Any) -> dict[str, Any]:
+    # A client may send any JSON where a settings object belongs: anything else says nothing.
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _cut(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
@@ -66,15 +75,15 @@ def _math(node: dict[str, Any]) -> str:
 def _series(source: dict[str, Any]) -> list[str]:
     labels = [
         f"{_event(node)} {_math(node)}"
-        for node in source.get("series") or []
+        for node in _list(source.get("series"))
         if isinstance(node, dict)
     ]
     return labels or ["all events"]
 
 
 def _breakdown(source: dict[str, Any]) -> str:
-    breakdown = source.get("breakdownFilter") or {}
-    keys = [b.get("property") for b in breakdown.get("breakdowns") or [] if isinstance(b, dict)]
+    breakdown = _object(source.get("breakdownFilter"))
+    keys = [b.get("property") for b in _list(breakdown.get("breakdowns")) if isinstance(b, dict)]
     if breakdown.get("breakdown") not in (None, ""):
         keys.insert(0, breakdown["breakdown"])
     keys = [str(key) for key in keys if key not in (None, "")]
@@ -82,7 +91,7 @@ def _breakdown(source: dict[str, Any]) -> str:
 
 
 def _period(source: dict[str, Any]) -> str:
-    date_range = source.get("dateRange") or {}
+    date_range = _object(source.get("dateRange"))
     start = date_range.get("date_from") or "-7d"
     end = date_range.get("date_to")
     return f"from {start} to {end}" if end else f"since {start}"
@@ -104,10 +113,10 @@ def _trends(kind: str, source: dict[str, Any]) -> tuple[str, str]:
 def _funnel(source: dict[str, Any]) -> tuple[str, str]:
     steps = [
         _event(node) if node.get("math") in (None, "total") else f"{_event(node)} ({_math(node)})"
-        for node in source.get("series") or []
+        for node in _list(source.get("series"))
         if isinstance(node, dict)
     ] or ["all events"]
-    settings = source.get("funnelsFilter") or {}
+    settings = _object(source.get("funnelsFilter"))
     window = settings.get("funnelWindowInterval", 14)
     unit = settings.get("funnelWindowIntervalUnit", "day")
     order = settings.get("funnelOrderType", "ordered")
@@ -121,9 +130,9 @@ def _funnel(source: dict[str, Any]) -> tuple[str, str]:
 
 
 def _retention(source: dict[str, Any]) -> tuple[str, str]:
-    settings = source.get("retentionFilter") or {}
-    target = _event(settings.get("targetEntity") or {"event": "$pageview"})
-    returning = _event(settings.get("returningEntity") or {"event": "$pageview"})
+    settings = _object(source.get("retentionFilter"))
+    target = _event(_object(settings.get("targetEntity")) or {"event": "$pageview"})
+    returning = _event(_object(settings.get("returningEntity")) or {"event": "$pageview"})
     period = str(settings.get("period") or "Day").lower()
     intervals = settings.get("totalIntervals", 8)
     kind = str(settings.get("retentionType") or "retention_first_time").replace("_", " ")
@@ -133,9 +142,9 @@ def _retention(source: dict[str, Any]) -> tuple[str, str]:
 
 
 def _paths(source: dict[str, Any]) -> tuple[str, str]:
-    settings = source.get("pathsFilter") or {}
+    settings = _object(source.get("pathsFilter"))
     start, end = settings.get("startPoint"), settings.get("endPoint")
-    types = ", ".join(settings.get("includeEventTypes") or ["$pageview"])
+    types = ", ".join(map(str, _list(settings.get("includeEventTypes")) or ["$pageview"]))
     ends = (f" from {start}" if start else "") + (f" to {end}" if end else "")
     name = f"User paths{ends or ' across ' + types}"
     description = f"Paths users take through {types}{ends}, up to {settings.get('stepLimit', 5)} steps, {_period(source)}."
@@ -151,7 +160,7 @@ def _table(kind: str, source: dict[str, Any]) -> tuple[str, str]:
     subject = {"EventsQuery": "Events", "ActorsQuery": "Persons", "GroupsQuery": "Groups"}.get(
         kind, kind
     )
-    columns = [str(column) for column in source.get("select") or []]
+    columns = [str(column) for column in _list(source.get("select"))]
     listed = f" with {', '.join(columns)}" if columns else ""
     return f"{subject} table{listed}", f"A table of {subject.lower()}{listed}."
 

@@ -118,3 +118,24 @@ def legacy_type(filters: dict[str, Any] | None) -> str | None:
     value = (filters or {}).get("insight")
     # A value no column can hold (a NUL) names no insight type either.
     return value if isinstance(value, str) and "\x00" not in value else None
+
+
+EVENT_NODE_KINDS = frozenset({"EventsNode", "FunnelExclusionEventsNode"})
+
+
+def query_events(query: Any, filters: Any) -> list[str]:
+    """The event names an insight uses (what PostHog keeps in `query_metadata.events`): every
+    events node of its query, or for a legacy insight every event entity of its filters."""
+    found: set[str] = set()
+    stack = [query if query is not None else filters]
+    while stack:  # Not recursive: stored queries may nest deeply.
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node.get("kind") in EVENT_NODE_KINDS and isinstance(node.get("event"), str):
+                found.add(node["event"])
+            if node.get("type") == "events" and isinstance(node.get("id"), str):
+                found.add(node["id"])  # A legacy entity or a retention entity.
+            stack.extend(node.values())
+    return sorted(found)

@@ -9,7 +9,7 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from domain.insight import DEFAULTS, Insight
-from domain.insight_query import legacy_type, query_type
+from domain.insight_query import legacy_type, query_events, query_type
 from projections.projection import EventByEventProjection
 from projections.search_index import search_index
 from projections.timestamps import to_micros
@@ -39,6 +39,11 @@ def search_text(name: Any, derived_name: Any, description: Any, tags: list[str])
     return SEARCH_SEPARATOR.join(part.lower() for part in parts)
 
 
+def _events_column(query: Any, filters: Any) -> str:
+    """The events an insight uses, as a JSON array for the `events` list filter."""
+    return json_codec.dumps(query_events(query, filters)).decode()
+
+
 def _encode(field: str, value: Any) -> Any:
     if field in JSON_FIELDS:
         return None if value is None else json_codec.dumps(value).decode()
@@ -51,7 +56,7 @@ class InsightListProjection(EventByEventProjection):
     """Keeps `insights`, `insight_tags` and `insight_tiles` from Insight events."""
 
     name = "insight_list"
-    version = 4
+    version = 5
     topics: ClassVar[tuple[str, ...]] = tuple(
         get_topic(cls)
         for cls in (Insight.Created, Insight.Updated, Insight.Deleted, Insight.Restored)
@@ -76,7 +81,8 @@ class InsightListProjection(EventByEventProjection):
                 "short_id TEXT NOT NULL, name TEXT, derived_name TEXT, description TEXT, "
                 "query TEXT, filters TEXT NOT NULL, tags TEXT NOT NULL, sort_order BIGINT, "
                 "favorited INTEGER NOT NULL, saved INTEGER NOT NULL, deleted INTEGER NOT NULL, "
-                "query_type TEXT, legacy_type TEXT, search_text TEXT NOT NULL, "
+                "query_type TEXT, legacy_type TEXT, query_events TEXT NOT NULL, "
+                "search_text TEXT NOT NULL, "
                 "created_at BIGINT NOT NULL, created_by_id BIGINT, "
                 "last_modified_at BIGINT NOT NULL, last_modified_by_id BIGINT, "
                 "updated_at BIGINT NOT NULL)"
@@ -137,6 +143,7 @@ class InsightListProjection(EventByEventProjection):
             **{column: _encode(field, values[field]) for field, column in FIELD_COLUMNS.items()},
             "query_type": query_type(values["query"]),
             "legacy_type": legacy_type(values["filters"]),
+            "query_events": _events_column(values["query"], values["filters"]),
             "search_text": search_text(
                 values["name"], values["derived_name"], values["description"], values["tags"]
             ),
@@ -174,6 +181,8 @@ class InsightListProjection(EventByEventProjection):
             columns["query_type"] = query_type(after["query"])
         if "filters" in after:
             columns["legacy_type"] = legacy_type(after["filters"])
+        if {"query", "filters"} & set(after):
+            columns["query_events"] = self._events_after(cursor, event.insight_id, after)
         texts = None
         if {"name", "derived_name", "description", "tags"} & set(after):
             texts = self._texts(cursor, event.insight_id, after)
@@ -209,6 +218,17 @@ class InsightListProjection(EventByEventProjection):
             self._link(cursor, event.insight_id, after["dashboards"], event.new_tiles)
         if texts is not None:
             self._search.index(cursor, event.insight_id, event.project_id, texts)
+
+    @staticmethod
+    def _events_after(cursor: Cursor, insight_id: int, after: dict[str, Any]) -> str:
+        """The query_events column after a change of the query or the filters."""
+        row = cursor.execute(
+            "SELECT query, filters FROM insights WHERE id = %s", (insight_id,)
+        ).fetchone()
+        assert row is not None
+        query = after["query"] if "query" in after else json_codec.loads(row[0] or "null")
+        filters = after["filters"] if "filters" in after else json_codec.loads(row[1])
+        return _events_column(query, filters)
 
     @staticmethod
     def _texts(cursor: Cursor, insight_id: int, after: dict[str, Any]) -> tuple[Any, ...]:

@@ -128,6 +128,7 @@ class InsightFilter:
     viewed_before: int | None = None
     dashboards: list[int] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
     order: str | None = None
     limit: int = 100
     offset: int = 0
@@ -369,6 +370,16 @@ class InsightReader:
                 "AND d.deleted = 0) = %s",
                 *params,
                 len(dashboards),
+            )
+        if query.events:
+            # Uses every one of the events: as many of them as its query_events holds.
+            events = sorted(set(query.events))
+            among, params = self._database.one_of("value", events, of="text")
+            where.add(
+                f"(SELECT count(*) FROM {self._database.json_elements('query_events')} "
+                f"WHERE {among}) = %s",
+                *params,
+                len(events),
             )
         if query.tags:
             # NOTE: EXISTS lets a page be read in index order, stopping at its last row.

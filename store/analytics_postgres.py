@@ -94,7 +94,8 @@ class PostgresAnalyticsEvents(AnalyticsEvents):
 
 def postgres_regex(pattern: str) -> str:
     """Python's regex dialect (which the filters are checked against) in PostgreSQL's:
-    word boundaries are \\y there, and groups cannot be named."""
+    word boundaries are \\y there, groups cannot be named, and a `[` inside a set is literal
+    (PostgreSQL would start a `[:alpha:]` class with it)."""
     out, index, in_class = [], 0, False
     while index < len(pattern):
         char = pattern[index]
@@ -109,7 +110,17 @@ def postgres_regex(pattern: str) -> str:
             continue
         if in_class:
             in_class = char != "]"
-        elif char == "[":
+            out.append("\\[" if char == "[" else char)
+            index += 1
+            continue
+        if char == "[":
+            # A `]` first in the set (after any `^`) is a member, not its end.
+            start = index + 1 + pattern.startswith("^", index + 1)
+            if pattern.startswith("]", start):
+                out.append(pattern[index : start + 1])
+                index = start + 1
+                in_class = True
+                continue
             in_class = True
         elif pattern.startswith("(?P<", index):
             end = pattern.find(">", index)

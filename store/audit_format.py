@@ -8,6 +8,8 @@ from typing import Any, TextIO
 
 import orjson
 
+from store import json_codec
+
 CSV_COLUMNS = (
     "position",
     "at",
@@ -24,7 +26,8 @@ CSV_COLUMNS = (
 
 
 def _json(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_UTC_Z).decode()
+    # Through json_codec: client data may hold integers beyond 64 bits, which orjson refuses.
+    return json_codec.dumps(value, option=orjson.OPT_UTC_Z).decode()
 
 
 def write_entries(entries: Iterable[dict[str, Any]], output: str, stream: TextIO) -> int:

@@ -92,6 +92,11 @@ class Database(ABC):
         parameters: a single one, so that no number of values reaches the backend's limit on
         parameters."""
 
+    @abstractmethod
+    def json_elements(self, column: str) -> str:
+        """A table expression of the elements of `column`'s JSON array of texts, one row
+        each, in a column named `value`."""
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement that changes no table (a read, or drawing from a sequence) and
         return every row."""

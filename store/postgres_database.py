@@ -130,6 +130,9 @@ class PostgresDatabase(Database):
     ) -> tuple[str, list[Any]]:
         return f"{column} = ANY(%s::{of}[])", [list(values)]
 
+    def json_elements(self, column: str) -> str:
+        return f"jsonb_array_elements_text({column}::jsonb) AS elements(value)"
+
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         if not self._opened:
             self._open()

@@ -104,6 +104,9 @@ class SqliteDatabase(Database):
             orjson.dumps(list(values)).decode()
         ]
 
+    def json_elements(self, column: str) -> str:
+        return f"json_each({column})"
+
     @contextmanager
     def shadow(self) -> Iterator[Database]:
         path = Path(self._path)

@@ -57,6 +57,7 @@ def _filter(caller: Caller, params: InsightListParams, limit: int, offset: int) 
         viewed_before=_micros(params.last_viewed_date_to),
         dashboards=params.dashboards or [],
         tags=sorted({tag.strip().lower() for tag in params.tags or []}),
+        events=params.events or [],
         order=params.order,
         limit=limit,
         offset=offset,
@@ -170,7 +171,11 @@ class Insight(_InsightResource):
             if version is None:
                 raise not_found()  # It did not exist yet.
         if version is None:
-            send(resp, self._presenter.one(row, basic=params.basic))
+            document = self._presenter.one(row, basic=params.basic)
+            if params.from_dashboard in {t["dashboard_id"] for t in document["dashboard_tiles"]}:
+                # Shown on that dashboard: its tile's looks (ours keep none of their own).
+                document |= {"color": None, "layouts": {}}
+            send(resp, document)
             return
         past = self._service.at_version(caller.project_id, row.id, version)
         send(resp, self._presenter.historical(past, basic=params.basic))

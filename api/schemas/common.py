@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo
@@ -78,8 +78,19 @@ def parse_date_param(value: Any, info: ValidationInfo) -> datetime | None:
         return None
     now: datetime = (info.context or {})["now"]
     try:
-        return parse_date(str(value), now)
+        return in_utc(parse_date(str(value), now))
     except ValueError:
         raise PydanticCustomError(
             "invalid_input", "'{value}' is not a valid date.", {"value": str(value)}
         ) from None
+
+
+def in_utc(moment: datetime) -> datetime:
+    """An aware `moment` in UTC; one the calendar cannot hold in UTC (year 1 east of
+    Greenwich, year 9999 west of it) becomes the earliest or the latest instant."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        offset = moment.utcoffset()
+        earliest = offset is not None and offset > timedelta(0)
+        return (datetime.min if earliest else datetime.max).replace(tzinfo=UTC)

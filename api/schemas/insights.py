@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,12 +20,14 @@ from api.schemas.common import (
     BigInt,
     Integer,
     UserBasicOut,
+    in_utc,
     not_null,
     parse_date_param,
     truthy,
 )
 from domain.insight import INT32_MAX, INT32_MIN, MAX_TAG_LENGTH, MAX_TEXT_LENGTH
 from projections.insight_queries import ORDER_COLUMNS
+from store import json_codec
 
 Text = Annotated[str | None, Field(max_length=MAX_TEXT_LENGTH)]
 MAX_SEARCH_LENGTH = 200
@@ -84,16 +86,7 @@ def _instant(value: Any) -> datetime | None:
         ) from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        # Year 1 east of Greenwich or year 9999 west of it: before, or after, everything.
-        offset = moment.utcoffset()
-        return (
-            datetime.min.replace(tzinfo=UTC)
-            if offset and offset > timedelta(0)
-            else (datetime.max.replace(tzinfo=UTC))
-        )
+    return in_utc(moment)
 
 
 def _search(value: Any) -> str | None:
@@ -142,6 +135,9 @@ class InsightListParams(BaseModel):
         None, description="JSON array of dashboard ids (all must match)."
     )
     tags: Json[list[str]] | None = Field(None, description="JSON array of tags (any may match).")
+    events: Json[list[str]] | None = Field(
+        None, description="JSON array of event names the insight's query must all use."
+    )
     order: Literal[ORDER_VALUES] | None = Field(  # type: ignore[valid-type]
         None, description="Sort field, optionally prefixed by '-'."
     )
@@ -149,21 +145,38 @@ class InsightListParams(BaseModel):
     offset: int | None = None
     format: Literal["json", "csv"] | None = None
 
-    @field_validator("tags")
+    @field_validator("tags", "events")
     @classmethod
-    def _no_nul_in_tags(cls, tags: list[str] | None) -> list[str] | None:
-        if tags and any("\x00" in tag for tag in tags):
+    def _no_nul(cls, texts: list[str] | None) -> list[str] | None:
+        if texts and any("\x00" in text for text in texts):
             raise PydanticCustomError(
                 "null_characters_not_allowed", "Null characters are not allowed."
             )
-        return tags
+        return texts
 
     @field_validator("limit", "offset", mode="before")
     @classmethod
     def _lenient_int(cls, value: Any, info: ValidationInfo) -> int | None:
         # NOTE: DRF falls back to the default for anything that is not a valid number.
         text = str(value).strip() if value is not None else ""
-        return int(text) if text.isdigit() else None
+        return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _json_object(value: Any, info: ValidationInfo) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    try:
+        parsed = json_codec.loads(str(value))
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise PydanticCustomError(
+            "invalid_input", f"Invalid JSON passed in {info.field_name} parameter"
+        )
+    return parsed
+
+
+JsonObjectParam = Annotated[dict[str, Any] | None, BeforeValidator(_json_object)]
 
 
 class InsightRetrieveParams(BaseModel):
@@ -172,6 +185,13 @@ class InsightRetrieveParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     basic: Annotated[bool, BeforeValidator(_lenient_bool)] = False
+    from_dashboard: BigInt | None = Field(
+        None, description="A dashboard the insight is shown on: adds its tile's color and layouts."
+    )
+    # Dashboard filters change query results, which are not computed here: checked, not applied.
+    filters_override: JsonObjectParam = None
+    variables_override: JsonObjectParam = None
+    tile_filters_override: JsonObjectParam = None
     version: Annotated[Integer | None, Field(ge=1)] = Field(
         None, description="The insight as it was after its N-th event."
     )

@@ -62,6 +62,33 @@ def insight_names(tenant: Tenant) -> list[str]:
     return [item["name"] for item in result.json["results"]]
 
 
+class TestHead:
+    @pytest.mark.parametrize("suffix", ["insights", "insights/{id}", "elements/stats"])
+    def test_head_answers_the_get_headers_without_the_body(
+        self, tenant: Tenant, suffix: str
+    ) -> None:
+        suffix = suffix.format(id=tenant.create_insight(name="Heads up")["id"])
+        got = call(tenant, "GET", suffix, key=tenant.key)
+
+        head = call(tenant, "HEAD", suffix, key=tenant.key)
+
+        assert (head.status_code, head.content) == (200, b"")
+        assert head.headers["content-length"] == str(len(got.content))
+        assert head.headers["content-type"] == got.headers["content-type"]
+
+    def test_head_checks_the_key_and_scope_of_the_get(self, tenant: Tenant) -> None:
+        no_key = call(tenant, "HEAD", "insights")
+        elements_only = call(tenant, "HEAD", "insights", key=tenant.key_with(["element:read"]))
+
+        assert (no_key.status_code, no_key.content) == (401, b"")
+        assert (elements_only.status_code, elements_only.content) == (403, b"")
+
+    def test_head_on_a_route_without_get_is_405(self, tenant: Tenant) -> None:
+        result = call(tenant, "HEAD", "insights/viewed", key=tenant.key)
+
+        assert result.status_code == 405
+
+
 class TestWhereTheKeyIsSent:
     def test_a_bearer_header_authenticates(self, tenant: Tenant) -> None:
         tenant.create_insight(name="Header hello")
@@ -86,6 +113,14 @@ class TestWhereTheKeyIsSent:
         assert result.status_code == 201, result.text
         assert result.json["created_by"]["id"] == tenant.user_id
         assert insight_names(tenant) == ["Body bound"]
+
+    def test_a_key_in_the_json_body_of_a_get_authenticates(self, tenant: Tenant) -> None:
+        tenant.create_insight(name="Body of a read")
+
+        result = call(tenant, "GET", "insights", json={"personal_api_key": tenant.key})
+
+        assert result.status_code == 200, result.text
+        assert [item["name"] for item in result.json["results"]] == ["Body of a read"]
 
     def test_a_key_in_the_query_string_authenticates(self, tenant: Tenant) -> None:
         tenant.create_insight(name="Query quail")

@@ -974,6 +974,20 @@ class TestElements:
             ]
         ]
 
+    def test_a_position_beyond_64_bits_is_stored_and_shown_as_unknown(self, tenant: Tenant) -> None:
+        # It used to be a 500 that lost the whole batch: JSON writers take 64 bits at most.
+        event = click("ignored")
+        event["properties"]["$elements"] = [{"tag_name": "a", "nth_child": 10**20}]
+
+        answer = post_batch(tenant, [event, click("kept")])
+
+        assert answer.status_code == 200, answer.text
+        clicked = sorted(
+            (row["elements"][0]["tag_name"], row["elements"][0]["nth_child"])
+            for row in stats(tenant)
+        )
+        assert clicked == [("a", None), ("button", 1)]
+
     def test_stats_show_the_parsed_elements_of_the_stored_chain(self, tenant: Tenant) -> None:
         event = click("ignored")
         event["properties"]["$elements"] = SIGN_UP_ELEMENTS

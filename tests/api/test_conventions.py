@@ -231,6 +231,40 @@ class TestBodiesThatAreNotJson:
         )
         assert result.json["detail"].startswith("JSON parse error")
 
+    @pytest.mark.parametrize(("method", "route"), [*WRITE_ROUTES, ("POST", "elements")])
+    @pytest.mark.parametrize("levels", [101, 600])
+    def test_a_body_nested_deeper_than_100_levels_is_400_parse_error(
+        self, tenant: Tenant, method: str, route: str, levels: int
+    ) -> None:
+        # 600 levels used to reach Python's recursion limit in validation or storage: a 500.
+        path = fill(tenant, route)
+        nested = '{"a":' * (levels - 1) + "1" + "}" * (levels - 1)
+
+        result = tenant.client.simulate_request(
+            method,
+            tenant.path(path),
+            headers={**tenant.headers, "Content-Type": "application/json"},
+            body=f'{{"name": "Deep", "filters": {nested}}}',
+        )
+
+        assert result.status_code == 400
+        assert result.json == {
+            "type": "invalid_request",
+            "code": "parse_error",
+            "detail": "JSON parse error - nested more than 100 levels deep",
+            "attr": None,
+        }
+
+    def test_a_body_nested_100_levels_deep_is_stored_whole(self, tenant: Tenant) -> None:
+        filters: dict[str, Any] = {"leaf": 1}
+        for _ in range(98):
+            filters = {"a": filters}
+
+        created = tenant.post("insights", json={"name": "Deep", "filters": filters})
+
+        assert created.status_code == 201, created.text
+        assert tenant.get(f"insights/{created.json['id']}").json["filters"] == filters
+
     @pytest.mark.parametrize(("method", "route"), WRITE_ROUTES)
     @pytest.mark.parametrize(
         ("body", "kind"), [(b"[]", "list"), (b'"text"', "str"), (b"42", "int"), (b"true", "bool")]

@@ -834,6 +834,13 @@ class TestStatsElementShaping:
 
         assert row["elements"] == BUY_ELEMENTS
 
+    def test_a_depth_beyond_any_index_keeps_the_chain_whole(self, shop: Shop) -> None:
+        shop.capture([click(BUY)])
+
+        [row] = shop.stats_ok({"max_element_chain_depth": "9" * 30})["results"]
+
+        assert row["elements"] == BUY_ELEMENTS
+
     def test_depth_and_data_attributes_combine(self, shop: Shop) -> None:
         shop.capture([click(HERO)])
 

@@ -481,6 +481,33 @@ class TestUnparseableDates:
         assert result.json == validation_error(parameter, "'next tuesday' is not a valid date.")
 
 
+class TestDatesAtTheEndsOfTheCalendar:
+    # In UTC these fall outside the years 1 to 9999 that Python's datetime holds.
+    @pytest.mark.parametrize("parameter", ["date_from", "created_date_from"])
+    def test_year_1_east_of_greenwich_keeps_everything(
+        self, tenant: Tenant, parameter: str
+    ) -> None:
+        tenant.create_insight(name="Any time")
+
+        assert names(tenant, **{parameter: "0001-01-01T00:00:00+14:00"}) == ["Any time"]
+
+    @pytest.mark.parametrize("parameter", ["date_to", "created_date_to", "last_viewed_date_to"])
+    def test_year_9999_west_of_greenwich_keeps_everything(
+        self, tenant: Tenant, parameter: str
+    ) -> None:
+        tenant.create_insight(name="Any time")
+
+        assert names(tenant, **{parameter: "9999-12-31T23:59:59-12:00"}) == ["Any time"]
+
+    @pytest.mark.parametrize("parameter", ["date_to", "last_viewed_date_to"])
+    def test_year_1_east_of_greenwich_keeps_nothing_as_an_upper_bound(
+        self, tenant: Tenant, parameter: str
+    ) -> None:
+        tenant.create_insight(name="Any time")
+
+        assert names(tenant, **{parameter: "0001-01-01T00:00:00+14:00"}) == []
+
+
 def never_viewed(tenant: Tenant, name: str) -> dict[str, Any]:
     """An insight nobody viewed: created deleted (no creator view), then restored."""
     created = tenant.create_insight(name=name, deleted=True)
@@ -611,6 +638,70 @@ class TestTagsFilter:
 
         assert result.status_code == 400
         assert result.json == validation_error("tags", "Value must be valid JSON.")
+
+
+def trends_of(*events: str) -> dict[str, Any]:
+    series = [{"kind": "EventsNode", "event": event} for event in events]
+    return {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": series}}
+
+
+class TestEventsFilter:
+    @pytest.fixture
+    def charted(self, tenant: Tenant) -> Tenant:
+        tenant.create_insight(name="Signups", query=trends_of("signup"))
+        tenant.create_insight(name="Signups and views", query=trends_of("signup", "$pageview"))
+        tenant.create_insight(name="Views", query=trends_of("$pageview"))
+        tenant.create_insight(
+            name="Legacy views",
+            filters={"insight": "TRENDS", "events": [{"id": "$pageview", "type": "events"}]},
+        )
+        tenant.create_insight(name="No query")
+        return tenant
+
+    def test_one_event_keeps_insights_using_it(self, charted: Tenant) -> None:
+        assert name_set(charted, events='["signup"]') == {"Signups", "Signups and views"}
+
+    def test_several_events_keep_insights_using_all_of_them(self, charted: Tenant) -> None:
+        assert names(charted, events='["$pageview", "signup", "signup"]') == ["Signups and views"]
+
+    def test_a_legacy_insight_matches_by_its_filters_events(self, charted: Tenant) -> None:
+        assert name_set(charted, events='["$pageview"]') == {
+            "Signups and views",
+            "Views",
+            "Legacy views",
+        }
+
+    def test_event_names_are_case_sensitive(self, charted: Tenant) -> None:
+        assert names(charted, events='["SIGNUP"]') == []
+
+    def test_empty_events_array_applies_no_filter(self, charted: Tenant) -> None:
+        assert len(names(charted, events="[]")) == 5
+
+    def test_a_changed_query_is_filtered_by_its_new_events(self, charted: Tenant) -> None:
+        views = _row(charted, "Views")
+        patch_insight(charted, views, query=trends_of("purchase"))
+
+        assert names(charted, events='["purchase"]') == ["Views"]
+        assert "Views" not in names(charted, events='["$pageview"]')
+
+    def test_the_events_filter_combines_with_search(self, charted: Tenant) -> None:
+        assert names(charted, events='["$pageview"]', search="legacy") == ["Legacy views"]
+
+    @pytest.mark.parametrize(
+        ("value", "detail"),
+        [
+            ("signup", "Value must be valid JSON."),
+            ('{"a": 1}', 'Expected a list of items but got type "dict".'),
+            ('["a\\u0000b"]', "Null characters are not allowed."),
+        ],
+    )
+    def test_malformed_events_are_a_400_naming_events(
+        self, tenant: Tenant, value: str, detail: str
+    ) -> None:
+        result = tenant.get("insights", params={"events": value})
+
+        assert result.status_code == 400
+        assert (result.json["attr"], result.json["detail"]) == ("events", detail)
 
 
 class TestSearch:
@@ -961,7 +1052,8 @@ class TestPagination:
             f"http://{HOST}/api/projects/{three.project_id}/insights/?limit=1&offset=1"
         )
 
-    @pytest.mark.parametrize("limit", ["0", "-5", "abc", "1.5", ""])
+    # ² and ① are digits to str.isdigit but not to int().
+    @pytest.mark.parametrize("limit", ["0", "-5", "abc", "1.5", "", "%C2%B2", "%E2%91%A0"])
     def test_a_limit_that_is_not_a_positive_integer_falls_back_to_100(
         self, three: Tenant, limit: str
     ) -> None:
@@ -971,7 +1063,7 @@ class TestPagination:
         assert body["next"] is None
         assert body["previous"] == self.url(three, "limit=100")
 
-    @pytest.mark.parametrize("offset", ["-1", "abc"])
+    @pytest.mark.parametrize("offset", ["-1", "abc", "%C2%B2"])
     def test_an_invalid_offset_falls_back_to_zero(self, three: Tenant, offset: str) -> None:
         body = raw_get(three, f"limit=1&offset={offset}")
 

@@ -255,6 +255,47 @@ class TestRetrieve:
 
         assert set(result.json) == BASIC_KEYS
 
+    @pytest.mark.parametrize("value", ["abc", "1.5", "true"])
+    def test_a_from_dashboard_that_is_not_an_integer_is_a_400(
+        self, tenant: Tenant, value: str
+    ) -> None:
+        insight = tenant.create_insight(name="Board member")
+
+        result = tenant.get(f"insights/{insight['id']}", params={"from_dashboard": value})
+
+        assert result.status_code == 400
+        assert result.json == validation_error("from_dashboard", "A valid integer is required.")
+
+    @pytest.mark.parametrize(
+        "parameter", ["filters_override", "variables_override", "tile_filters_override"]
+    )
+    @pytest.mark.parametrize("value", ["{", "[1]", "not json"])
+    def test_an_override_that_is_not_a_json_object_is_a_400(
+        self, tenant: Tenant, parameter: str, value: str
+    ) -> None:
+        insight = tenant.create_insight(name="Overridden")
+
+        result = tenant.get(f"insights/{insight['id']}", params={parameter: value})
+
+        assert result.status_code == 400
+        assert result.json == validation_error(
+            parameter, f"Invalid JSON passed in {parameter} parameter"
+        )
+
+    def test_from_a_dashboard_showing_it_adds_the_tiles_color_and_layouts(
+        self, tenant: Tenant
+    ) -> None:
+        shown = tenant.create_dashboard(name="Shown")["id"]
+        other = tenant.create_dashboard(name="Other")["id"]
+        insight = tenant.create_insight(name="On a board", dashboards=[shown])
+        plain = retrieve(tenant, insight)
+
+        on_board = tenant.get(f"insights/{insight['id']}", params={"from_dashboard": shown})
+        elsewhere = tenant.get(f"insights/{insight['id']}", params={"from_dashboard": other})
+
+        assert on_board.json == {**plain, "color": None, "layouts": {}}
+        assert elsewhere.json == plain
+
     @pytest.mark.parametrize("key", ["999999999", "NoSuchId", "0"])
     def test_an_unknown_insight_is_404(self, tenant: Tenant, key: str) -> None:
         result = tenant.get(f"insights/{key}")
@@ -315,6 +356,15 @@ class TestPartialUpdate:
 
         assert result.status_code == 200
         assert (result.json["name"], result.json["description"]) == ("Daily signups", "Kept")
+
+    def test_a_value_python_deems_equal_but_json_does_not_is_stored(self, tenant: Tenant) -> None:
+        # 1 == True to Python: the change of type used to be dropped as "no change".
+        insight = tenant.create_insight(filters={"interval": 1})
+
+        answer = patch(tenant, insight, filters={"interval": True})
+
+        assert answer["filters"] == retrieve(tenant, insight)["filters"]
+        assert retrieve(tenant, insight)["filters"]["interval"] is True
 
     def test_name_can_be_cleared_with_null(self, tenant: Tenant) -> None:
         created = tenant.create_insight(name="Weekly signups")

@@ -150,6 +150,17 @@ class TestElementsFromChain:
     def test_positions_missing_from_a_chain_stay_none(self) -> None:
         assert elements_from_chain('a:text="x"') == [element(text="x", tag_name="a", order=0)]
 
+    @pytest.mark.parametrize("position", [str(2**63), str(-(2**63) - 1), "9" * 30])
+    def test_a_position_beyond_64_bits_is_unknown(self, position: str) -> None:
+        [parsed] = elements_from_chain(f'a:nth-child="{position}"nth-of-type="{2**63 - 1}"')
+
+        assert (parsed["nth_child"], parsed["nth_of_type"]) == (None, 2**63 - 1)
+
+    def test_a_depth_beyond_any_index_keeps_the_whole_chain(self) -> None:
+        assert elements_from_chain(SIGN_UP_CHAIN, max_depth=10**30) == elements_from_chain(
+            SIGN_UP_CHAIN
+        )
+
     def test_a_tag_part_starting_with_a_dot_gives_an_empty_tag_name(self) -> None:
         [parsed] = elements_from_chain('.card.wide:nth-child="1"')
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
@@ -75,6 +76,10 @@ FILTERS: list[Any] = [
     {},
     {"insight": "TRENDS"},
     {"insight": "FUNNELS", "events": [{"id": "$pageview", "order": 0}]},
+    # Equal to Python, three different values to JSON.
+    {"interval": 1},
+    {"interval": True},
+    {"interval": 1.0},
 ]
 TAG_WORDS = ["growth", " Growth", "GROWTH ", "kpi", "Kpi", "", "   ", "q3 okr", "Q3 OKR\t"]
 TAG_AT_THE_LIMIT = "Y" * 255
@@ -171,6 +176,10 @@ def model_normalize(values: dict[str, Any]) -> dict[str, Any] | None:
 
 def refs(dashboard_ids: list[int]) -> list[dict[str, Any]]:
     return [dict(BOARDS[i]) for i in dashboard_ids]
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 def state_of(aggregate: Aggregate) -> dict[str, Any]:
@@ -387,7 +396,9 @@ class InsightLifecycle(RuleBasedStateMachine):
 
         recorded = update()
 
-        changes = {f: (self.model[f], v) for f, v in expected.items() if v != self.model[f]}
+        changes = {
+            f: (self.model[f], v) for f, v in expected.items() if not json_equal(v, self.model[f])
+        }
         material = bool({"name", "description", "filters"} & set(values))
         assert recorded is bool(changes or material)
         assert len(self.insight.pending_events) == (1 if recorded else 0)
@@ -587,6 +598,25 @@ class TestUpdate:
 
         assert insight.values["filters"] == {"insight": "TRENDS", "events": [{"id": "$pageview"}]}
         assert insight.pending_events[-1].changes[0]["after"] == insight.values["filters"]
+
+    @pytest.mark.parametrize(
+        ("before", "after"),
+        [(1, True), (True, 1), (0, False), (1, 1.0), (2.0, 2)],
+    )
+    def test_values_equal_only_to_python_are_a_change(self, before: Any, after: Any) -> None:
+        insight = new_insight(filters={"x": before})
+        insight.collect_events()
+
+        recorded = insight.update(
+            environment_id=ENVIRONMENT, actor_id=BEA, at=EPOCH, values={"filters": {"x": after}}
+        )
+
+        assert recorded is True
+        assert insight.values["filters"] == {"x": after}
+        assert json.dumps(insight.values["filters"]) == json.dumps({"x": after})
+        assert insight.pending_events[-1].changes == [
+            {"field": "filters", "before": {"x": before}, "after": {"x": after}}
+        ]
 
 
 class TestSoftDelete:

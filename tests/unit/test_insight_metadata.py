@@ -71,3 +71,49 @@ def test_a_different_kind_event_or_math_gives_a_different_name(
         other_math,
     ):
         assert first != second
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+# Not `series`: the query check refuses a series that is not a list of known nodes.
+SETTINGS = (
+    "breakdownFilter",
+    "dateRange",
+    "interval",
+    "funnelsFilter",
+    "retentionFilter",
+    "pathsFilter",
+    "select",
+    "query",
+)
+
+
+@given(
+    st.sampled_from((*KINDS, "HogQLQuery", "EventsQuery")),
+    st.dictionaries(st.sampled_from(SETTINGS), json_values),
+    st.dictionaries(
+        st.sampled_from(("breakdowns", "targetEntity", "returningEntity", "includeEventTypes")),
+        json_values,
+    ),
+)
+def test_any_json_in_a_query_s_settings_still_gets_a_name(
+    kind: str, settings: dict[str, Any], inner: dict[str, Any]
+) -> None:
+    # The settings objects may hold anything a client sends, also inside them.
+    source = {**settings, "kind": kind}
+    for key in ("breakdownFilter", "funnelsFilter", "retentionFilter", "pathsFilter"):
+        if isinstance(source.get(key), dict):
+            source[key] = {**source[key], **inner}
+    name, description = describe({"kind": "DataTableNode", "source": source})
+    assert 1 <= len(name) <= MAX_NAME
+    assert len(description) <= MAX_DESCRIPTION
+
+
+def test_settings_that_are_not_objects_are_read_as_absent() -> None:
+    query = viz("TrendsQuery", [{"kind": "EventsNode", "event": "signup"}])
+    plain = describe(query)
+    query["source"] |= {"breakdownFilter": "x", "dateRange": 5}
+    assert describe(query) == plain

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.errors import InvalidInputError
-from domain.insight_query import check_query, legacy_type, query_type
+from domain.insight_query import check_query, legacy_type, query_events, query_type
 
 SIX_KINDS = {
     "TrendsQuery": "TRENDS",
@@ -144,3 +144,62 @@ class TestCheckQuery:
         assert raised.value.detail == detail
         assert raised.value.attr == "query"
         assert raised.value.code == "invalid_input"
+
+
+class TestQueryEvents:
+    def test_the_events_of_a_trends_series_sorted_once_each(self) -> None:
+        query = {
+            "kind": "InsightVizNode",
+            "source": {
+                "kind": "TrendsQuery",
+                "series": [
+                    {"kind": "EventsNode", "event": "signup"},
+                    {"kind": "EventsNode", "event": "$pageview", "math": "dau"},
+                    {"kind": "EventsNode", "event": "signup", "math": "total"},
+                    {"kind": "ActionsNode", "id": 7},
+                    {"kind": "EventsNode", "event": None},
+                ],
+            },
+        }
+
+        assert query_events(query, {}) == ["$pageview", "signup"]
+
+    def test_funnel_exclusions_and_retention_entities_count(self) -> None:
+        funnel = {
+            "kind": "FunnelsQuery",
+            "series": [{"kind": "EventsNode", "event": "cart"}],
+            "funnelsFilter": {
+                "exclusions": [{"kind": "FunnelExclusionEventsNode", "event": "refund"}]
+            },
+        }
+        retention = {
+            "kind": "RetentionQuery",
+            "retentionFilter": {
+                "targetEntity": {"id": "signup", "type": "events"},
+                "returningEntity": {"id": 3, "type": "actions"},
+            },
+        }
+
+        assert query_events(funnel, None) == ["cart", "refund"]
+        assert query_events(retention, None) == ["signup"]
+
+    def test_a_legacy_insight_uses_its_filters_event_entities(self) -> None:
+        filters = {
+            "insight": "TRENDS",
+            "events": [{"id": "$pageview", "type": "events"}, {"id": None, "type": "events"}],
+            "actions": [{"id": 4, "type": "actions"}],
+        }
+
+        assert query_events(None, filters) == ["$pageview"]
+
+    def test_a_query_insight_ignores_its_legacy_filters(self) -> None:
+        filters = {"events": [{"id": "old", "type": "events"}]}
+
+        assert query_events({"kind": "HogQLQuery", "query": "select 1"}, filters) == []
+
+    def test_a_deeply_nested_query_is_read_without_recursion(self) -> None:
+        query: dict[str, Any] = {"kind": "EventsNode", "event": "deep"}
+        for _ in range(5000):
+            query = {"kind": "DataTableNode", "source": query}
+
+        assert query_events(query, None) == ["deep"]
