@@ -35,6 +35,9 @@ EDITABLE_FIELDS = (
     "dashboards",
     "deleted",
 )
+# Reverting restores what an insight says (its dashboards compared by id), not whether it is
+# deleted.
+REVERTED_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("deleted", "dashboards"))
 DEFAULTS: dict[str, Any] = {
     "name": None,
     "derived_name": None,
@@ -218,6 +221,22 @@ class Insight(Aggregate):
     @property
     def dashboard_ids(self) -> list[int]:
         return _ids(self.values["dashboards"])
+
+    def differences_from(self, past: Insight) -> dict[str, Any]:
+        """What an update must send to make this insight what `past` (itself at an earlier
+        version) was: only the fields that differ (dashboards as ids), plus `saved`; {} when
+        nothing does. Whether it is deleted is not reverted."""
+        values = {
+            field: past.values[field]
+            for field in REVERTED_FIELDS
+            if not same_json(past.values[field], self.values[field])
+        }
+        if past.dashboard_ids != self.dashboard_ids:
+            values["dashboards"] = past.dashboard_ids
+        if values:
+            # An update saves the insight unless told otherwise: restore `saved` as it was.
+            values["saved"] = past.values["saved"]
+        return values
 
     def dashboards_needing_tiles(self, dashboard_ids: Iterable[int]) -> list[int]:
         """Dashboards that would get a brand-new tile (never linked before)."""

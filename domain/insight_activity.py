@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.insight import Insight
+from domain.json_values import same_json
 
 # PostHog's tracked insight fields, in its model's order; `order` and `saved` are excluded.
 TRACKED_FIELDS = (
@@ -47,7 +48,7 @@ def _change(field: str, before: Any, after: Any) -> dict[str, Any] | None:
         return {"type": SCOPE, "action": "created", "field": field, "before": None, "after": after}
     if _empty(after):
         return {"type": SCOPE, "action": "deleted", "field": field, "before": before, "after": None}
-    if before == after:
+    if same_json(before, after):
         return None
     return {"type": SCOPE, "action": "changed", "field": field, "before": before, "after": after}
 

@@ -35,6 +35,8 @@ class InsightHistoryProjection(Projection):
     """Keeps `insight_history`, one row per insight event."""
 
     name = "insight_history"
+    # 2: a change between values only Python deems equal (1, true) shows in the activity log.
+    version = 2
     tables = ("insight_history",)
     topics: ClassVar[tuple[str, ...]] = tuple(
         get_topic(cls)

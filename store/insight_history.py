@@ -9,14 +9,12 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import InvalidInputError
-from domain.insight import EDITABLE_FIELDS, Insight, InsightNotFoundError
+from domain.insight import Insight, InsightNotFoundError
 from projections.insight_history import HistoryEntry
 from store.backend import Backend
 from store.insights import InsightCommands
 
 MAX_VERSION = 2**63 - 1
-# Reverting restores what an insight says, not whether it is deleted.
-REVERTED_FIELDS = tuple(field for field in EDITABLE_FIELDS if field != "deleted")
 
 
 class InsightHistoryService:
@@ -65,25 +63,11 @@ class InsightHistoryService:
             raise InvalidInputError(
                 f"This insight has no version {version}.", attr="version"
             ) from None
-        current = self._backend.events.repository.get(Insight.create_id(insight_id))
-        # Only what differs: a field sent unchanged would still count as an edit.
-        values: dict[str, Any] = {
-            field: past.values[field]
-            for field in REVERTED_FIELDS
-            if past.values[field] != current.values[field]
-        }
-        past_dashboards = [ref["id"] for ref in past.values["dashboards"]]
-        if past_dashboards != [ref["id"] for ref in current.values["dashboards"]]:
-            values["dashboards"] = past_dashboards
-        if not values:
-            return
-        # An update saves the insight unless told otherwise; a revert restores `saved` too.
-        values["saved"] = past.values["saved"]
-        self._commands.update(
+        self._commands.revert(
             project_id=project_id,
             environment_id=environment_id,
             actor_id=actor_id,
             insight_id=insight_id,
-            values=values,
+            past=past,
             trigger={"job_type": "revert", "job_id": str(version), "payload": {"version": version}},
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
@@ -67,9 +67,44 @@ class InsightCommands:
         values = dict(values)
         if "dashboards" in values:
             values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"] or [])
+        self._apply(project_id, environment_id, actor_id, insight_id, lambda _: values, trigger)
 
+    def revert(
+        self,
+        *,
+        project_id: int,
+        environment_id: int,
+        actor_id: int,
+        insight_id: int,
+        past: Insight,
+        trigger: dict[str, Any],
+    ) -> None:
+        """Make the insight what `past` (itself at an earlier version) was; nothing is
+        recorded when it already is."""
+
+        def values_for(current: Insight) -> dict[str, Any] | None:
+            # Against the insight as each attempt loads it: a concurrent edit is undone too.
+            values = current.differences_from(past)
+            if "dashboards" in values:
+                values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"])
+            return values or None
+
+        self._apply(project_id, environment_id, actor_id, insight_id, values_for, trigger)
+
+    def _apply(
+        self,
+        project_id: int,
+        environment_id: int,
+        actor_id: int,
+        insight_id: int,
+        values_for: Callable[[Insight], Mapping[str, Any] | None],
+        trigger: dict[str, Any] | None,
+    ) -> None:
         def attempt() -> None:
             insight = self._load(project_id, insight_id)
+            values = values_for(insight)
+            if values is None:
+                return
             new_tiles = self._new_tiles(
                 insight.dashboards_needing_tiles(ref["id"] for ref in values.get("dashboards", []))
             )

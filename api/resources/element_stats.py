@@ -16,7 +16,12 @@ from api.auth import authorize
 from api.formats import send
 from api.openapi import documented
 from api.pagination import page_url
-from api.schemas.element_stats import stats_params, values_key
+from api.schemas.element_stats import (
+    StatsQueryParams,
+    ValuesQueryParams,
+    stats_params,
+    values_key,
+)
 from api.schemas.elements import ElementStatsOut, ElementValueOut
 from domain.elements_chain import attributes_filter, chain_has_value, elements_from_chain
 from projections.timestamps import to_micros
@@ -42,7 +47,7 @@ class ElementStats:
         self._rows: dict[ChainCount, bytes] = {}
         self._rows_lock = threading.Lock()
 
-    @documented(tags=TAGS, ok={"HTTP_200": ElementStatsOut}, errors=(400,))
+    @documented(tags=TAGS, query=StatsQueryParams, ok={"HTTP_200": ElementStatsOut}, errors=(400,))
     @authorize("element:read")
     def on_get_stats(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         """Chains by how often they were hit, most first."""
@@ -130,7 +135,9 @@ class ElementStats:
         )
         return rendered
 
-    @documented(tags=TAGS, ok={"HTTP_200": list[ElementValueOut]}, errors=(400,))
+    @documented(
+        tags=TAGS, query=ValuesQueryParams, ok={"HTTP_200": list[ElementValueOut]}, errors=(400,)
+    )
     @authorize("element:read")
     def on_get_values(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         """The most frequent values of an element key among autocaptured clicks."""

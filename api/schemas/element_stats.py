@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import falcon
 import orjson
+from pydantic import BaseModel, Field
 
 from api.errors import bad_request
 from domain.dates import parse_date
@@ -18,6 +19,31 @@ from store.analytics_events import ELEMENT_EVENTS, VALUE_KEYS
 
 DEFAULT_LIMIT = 50_000
 MAX_LIMIT = 999_999
+
+
+class StatsQueryParams(BaseModel):
+    """The stats parameters, for the OpenAPI document (they are checked by `stats_params`)."""
+
+    date_from: str | None = Field(None, description="Absolute or relative (-7d, the default).")
+    date_to: str | None = None
+    include: str | None = Field(None, description="$autocapture, $rageclick and/or $dead_click.")
+    properties: str | None = Field(None, description="JSON: event property filters.")
+    data_attributes: str | None = Field(None, description="Comma-separated attribute names.")
+    max_element_chain_depth: int | None = None
+    filter_test_accounts: bool | None = None
+    sampling_factor: float | None = None
+    paginate_response: bool | None = None
+    limit: int | None = Field(None, description=f"1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).")
+    offset: int | None = None
+    format: Literal["json", "csv"] | None = None
+
+
+class ValuesQueryParams(BaseModel):
+    """The values parameters, for the OpenAPI document."""
+
+    key: str = Field(description="tag_name, text, href, attr_id, attr_class or selector.")
+    value: str | None = Field(None, description="Only values containing this text.")
+    format: Literal["json", "csv"] | None = None
 
 
 @dataclass(frozen=True)

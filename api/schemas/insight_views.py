@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,7 @@ class TrendingParams(BaseModel):
     days: Integer = Field(7, description="Count viewers of the last N days (negative: none).")
     limit: Annotated[Integer, Field(ge=0)] = Field(10, description=f"At most {MAX_TRENDING_LIMIT}.")
     offset: Annotated[Integer, Field(ge=0)] = 0
+    format: Literal["json", "csv"] | None = None
 
 
 class TrendingInsightOut(InsightBasicOut):

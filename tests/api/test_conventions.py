@@ -735,6 +735,25 @@ class TestOpenApiDocument:
         ]
         assert missing == []
 
+    def test_every_get_operation_documents_the_format_parameter(
+        self, client: falcon.testing.TestClient, routes: list[ServedRoute]
+    ) -> None:
+        # Every endpoint answers CSV too (CONTRACT.md §1): a client reads that from the document.
+        paths = client.simulate_get("/api/schema").json["paths"]
+
+        undocumented = [
+            route.template
+            for route in routes
+            if not route.is_public and "GET" in route.methods
+            if "format"
+            not in {
+                p["name"]
+                for p in paths[route.template]["get"].get("parameters", [])
+                if p.get("in") == "query"
+            }
+        ]
+        assert undocumented == []
+
     def test_every_reference_in_the_document_resolves(
         self, client: falcon.testing.TestClient
     ) -> None:

@@ -328,6 +328,21 @@ class TestChangesOfEachField:
             change("name", "changed", "Signups", "Activated signups")
         ]
 
+    @pytest.mark.parametrize(("before", "after"), [(1, True), (1, 1.0), (False, 0)])
+    def test_a_change_between_values_only_python_deems_equal_is_listed(
+        self, tenant: Tenant, before: Any, after: Any
+    ) -> None:
+        created = tenant.create_insight(name="Typed", filters={"interval": before})
+        patch(tenant, created["id"], {"filters": {"interval": after}})
+
+        entry = newest(tenant, created["id"])
+
+        assert entry["activity"] == "updated"
+        assert entry["detail"]["changes"] == [
+            change("filters", "changed", {"interval": before}, {"interval": after})
+        ]
+        assert type(entry["detail"]["changes"][0]["after"]["interval"]) is type(after)
+
     def test_a_first_description_is_created_with_a_null_before(self, tenant: Tenant) -> None:
         created = tenant.create_insight(name="Pageviews")
         patch(tenant, created["id"], {"description": "Every page, every day"})

@@ -704,6 +704,19 @@ class TestRevert:
         assert reverted["deleted"] is False
         assert reverted == story.project.current(story.id)
 
+    @pytest.mark.parametrize(("then", "now"), [(1, True), (1.0, 1), (0, False)])
+    def test_revert_restores_a_value_python_deems_equal_to_the_current_one(
+        self, project: Project, then: Any, now: Any
+    ) -> None:
+        created = project.create(name="Typed", filters={"interval": then})
+        project.patch(created["id"], filters={"interval": now})
+
+        reverted = project.revert(created["id"], 1)
+
+        assert reverted["filters"] == {"interval": then}
+        assert type(reverted["filters"]["interval"]) is type(then)
+        assert type(project.current(created["id"])["filters"]["interval"]) is type(then)
+
     def test_revert_is_a_modification_by_the_reverter_now(self, story: Story) -> None:
         now = story.times[3] + timedelta(hours=2)
         story.project.at(now)

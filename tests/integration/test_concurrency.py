@@ -17,6 +17,7 @@ from domain.short_id import short_id_for
 from domain.user import User
 from store.backend import Backend, open_backend
 from store.config import DatabaseUrl
+from store.insight_history import InsightHistoryService
 from store.insights import InsightCommands
 from store.tenancy import Bootstrapped, Tenancy
 
@@ -206,6 +207,39 @@ class TestConcurrentPatches:
             "SELECT tag FROM insight_tags WHERE insight_id = %s ORDER BY tag", (insight_id,)
         )
         assert [tag for (tag,) in stored] == final.values["tags"]
+
+
+class TestRevertBesideAnEdit:
+    def test_a_revert_whose_save_clashes_with_an_edit_still_makes_the_insight_that_version(
+        self, workers: list[Backend], acme: Bootstrapped
+    ) -> None:
+        ours, theirs = InsightCommands(workers[0]), InsightCommands(workers[1])
+        where = {
+            "project_id": acme.project_id,
+            "environment_id": acme.environment_id,
+            "actor_id": acme.user_id,
+        }
+        insight_id = ours.create(**where, values={"name": "Signups", "description": "Weekly"})
+        ours.update(**where, insight_id=insight_id, values={"name": "Renamed"})
+        record = workers[0].record
+        edits = []
+
+        def record_after_an_edit(*aggregates: Any) -> int:
+            # Another worker edits a field the revert found unchanged, just before it saves.
+            if not edits:
+                edits.append(1)
+                theirs.update(**where, insight_id=insight_id, values={"description": "Daily"})
+            return record(*aggregates)
+
+        workers[0].record = record_after_an_edit  # type: ignore[method-assign]
+        InsightHistoryService(workers[0]).revert(**where, insight_id=insight_id, version=1)
+
+        final = workers[2].events.repository.get(Insight.create_id(insight_id))
+        assert (final.version, edits) == (4, [1])
+        assert {field: final.values[field] for field in ("name", "description")} == {
+            "name": "Signups",
+            "description": "Weekly",
+        }
 
 
 class TestShortIds:
