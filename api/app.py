@@ -56,7 +56,7 @@ def create_app(backend: Backend) -> falcon.App:
     app.add_error_handler(DomainError, domain_error)
     app.add_error_handler(ValidationError, pydantic_error)
 
-    presenter = InsightPresenter(backend.insights, backend.accounts)
+    presenter = InsightPresenter(backend.insights, backend.accounts, backend.dashboards)
     insight_commands = InsightCommands(backend)
     dashboard_commands = DashboardCommands(backend)
     views = backend.insight_views

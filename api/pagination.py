@@ -12,12 +12,18 @@ DEFAULT_LIMIT = 100
 MAX_PAGING_VALUE = 10**12
 
 
-def _int_param(req: falcon.Request, name: str) -> int | None:
-    raw = req.get_param(name)
+def lenient_int(raw: str | None) -> int | None:
+    """A non-negative integer as DRF's pagination reads one (None when it is not one),
+    capped at MAX_PAGING_VALUE; never int() of thousands of digits, which Python refuses."""
     text = (raw or "").strip().lstrip("+")
     if not text or not text.isascii() or not text.isdigit():
         return None
-    return min(int(text), MAX_PAGING_VALUE)
+    digits = text.lstrip("0") or "0"
+    return MAX_PAGING_VALUE if len(digits) > 13 else min(int(digits), MAX_PAGING_VALUE)
+
+
+def _int_param(req: falcon.Request, name: str) -> int | None:
+    return lenient_int(req.get_param(name))
 
 
 def limit_offset(req: falcon.Request, default_limit: int = DEFAULT_LIMIT) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.insight import Insight
 from projections.accounts import Accounts
-from projections.dashboards import DashboardRow
+from projections.dashboards import DashboardRow, Dashboards
 from projections.insight_queries import InsightReader, InsightRow, Tile
 from projections.timestamps import to_micros
 
@@ -32,9 +32,10 @@ def iso(micros: int | None) -> str | None:
 class InsightPresenter:
     """Turns insight rows into PostHog's Insight or InsightBasic objects."""
 
-    def __init__(self, reader: InsightReader, accounts: Accounts) -> None:
+    def __init__(self, reader: InsightReader, accounts: Accounts, dashboards: Dashboards) -> None:
         self._reader = reader
         self._accounts = accounts
+        self._dashboards = dashboards
 
     def present(
         self,
@@ -64,12 +65,18 @@ class InsightPresenter:
     def one(self, row: InsightRow, *, basic: bool = False) -> dict[str, Any]:
         return self.present([row], basic=basic)[0]
 
-    def historical(self, insight: Insight, *, basic: bool = False) -> dict[str, Any]:
-        """An insight as it was at some version: its links then, not the live ones."""
+    def historical(self, insight: Insight, position: int, *, basic: bool = False) -> dict[str, Any]:
+        """An insight as it was at some version (written at that log position): the links
+        it showed then, not the live ones."""
         row = _historical_row(insight)
-        tiles = [Tile(insight.tiles[str(d)], d) for d in insight.dashboard_ids]
+        hidden = self.deleted_dashboards(insight.dashboard_ids, position)
+        tiles = [Tile(insight.tiles[str(d)], d) for d in insight.dashboard_ids if d not in hidden]
         users = self.users([row.created_by_id, row.last_modified_by_id])
         return self._shape(row, tiles, users, basic=basic, last_viewed=None)
+
+    def deleted_dashboards(self, dashboard_ids: Sequence[int], position: int) -> set[int]:
+        """Those of the dashboards deleted at that log position: their links were hidden."""
+        return self._dashboards.deleted_at(dashboard_ids, position)
 
     def users(self, user_ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
         """PostHog's UserBasic of each of these users."""

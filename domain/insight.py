@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -252,9 +252,11 @@ class Insight(Aggregate):
         new_tiles: Mapping[int, int] | None = None,
         trigger: dict[str, Any] | None = None,
         dashboard_names: Mapping[int, str | None] | None = None,
+        hidden_dashboards: Collection[int] = (),
     ) -> bool:
         """Apply a partial update; returns False when it changes nothing at all.
-        `dashboard_names` are the linked dashboards' names now (they may have been renamed)."""
+        `dashboard_names` are the linked dashboards' names now (they may have been renamed);
+        `hidden_dashboards` those of them deleted now, whose links a new set keeps."""
         restoring = self.deleted and values.get("deleted") is False
         if self.deleted and not restoring:
             raise InsightNotFoundError()
@@ -265,6 +267,18 @@ class Insight(Aggregate):
         if deleting:
             # Soft delete takes the insight off every dashboard.
             normalized["dashboards"] = []
+        elif "dashboards" in normalized and hidden_dashboards:
+            # PostHog replaces only the links it shows: one to a deleted dashboard stays, and
+            # shows again when the dashboard is restored.
+            sent = set(_ids(normalized["dashboards"]))
+            normalized["dashboards"] = [
+                *normalized["dashboards"],
+                *(
+                    ref
+                    for ref in self.values["dashboards"]
+                    if ref["id"] in hidden_dashboards and ref["id"] not in sent
+                ),
+            ]
         linking = set(_ids(normalized.get("dashboards", [])))
         tiles = {
             d: t for d, t in (new_tiles or {}).items() if d in linking and str(d) not in self.tiles

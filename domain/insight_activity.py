@@ -7,6 +7,7 @@ dashboards change is listed by id and name.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from domain.insight import Insight
@@ -53,11 +54,20 @@ def _change(field: str, before: Any, after: Any) -> dict[str, Any] | None:
     return {"type": SCOPE, "action": "changed", "field": field, "before": before, "after": after}
 
 
-def activity_changes(event: Any) -> list[dict[str, Any]] | None:
-    """The changes an event shows in the activity log (None for a creation)."""
+def activity_changes(event: Any, hidden: Collection[int] = ()) -> list[dict[str, Any]] | None:
+    """The changes an event shows in the activity log (None for a creation); links to the
+    `hidden` dashboards (deleted then) are not shown."""
     if isinstance(event, Insight.Created):
         return None
     recorded = {change["field"]: change for change in event.changes}
+    if hidden and "dashboards" in recorded:
+        before, after = (
+            [ref for ref in recorded["dashboards"][side] or [] if ref["id"] not in hidden]
+            for side in ("before", "after")
+        )
+        recorded = {**recorded, "dashboards": {"before": before, "after": after}}
+        if before == after:
+            del recorded["dashboards"]
     changes = []
     for field in TRACKED_FIELDS:
         if field in recorded:

@@ -138,4 +138,5 @@ def query_events(query: Any, filters: Any) -> list[str]:
             if node.get("type") == "events" and isinstance(node.get("id"), str):
                 found.add(node["id"])  # A legacy entity or a retention entity.
             stack.extend(node.values())
-    return sorted(found)
+    # A name with a NUL names no event that can be captured or filtered for.
+    return sorted(name for name in found if "\x00" not in name)

@@ -268,6 +268,8 @@ class Accounts:
 
     def project_by_token(self, token: str) -> int | None:
         """The project whose public API token (phc_…) this is, or None."""
+        if "\x00" in token:
+            return None  # No token holds one, and PostgreSQL refuses to compare with it.
         rows = self._database.query("SELECT id FROM projects WHERE api_token = %s", (token,))
         return int(rows[0][0]) if rows else None
 

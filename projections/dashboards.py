@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from eventsourcing.utils import get_topic
 
 from domain.dashboard import Dashboard
-from projections.projection import EventByEventProjection
+from projections.projection import Projection
 from projections.timestamps import to_micros
 from store.database import Cursor, Database
 
@@ -49,11 +50,13 @@ class DashboardRow:
         )
 
 
-class DashboardsProjection(EventByEventProjection):
-    """Keeps one row per dashboard."""
+class DashboardsProjection(Projection):
+    """Keeps one row per dashboard, and the log positions where each was deleted or restored
+    (an insight's past links show only where their dashboard was live then)."""
 
     name = "dashboards"
-    tables = ("dashboards",)
+    version = 2
+    tables = ("dashboards", "dashboard_deletions")
     topics: ClassVar[tuple[str, ...]] = (
         get_topic(Dashboard.Created),
         get_topic(Dashboard.Updated),
@@ -69,9 +72,26 @@ class DashboardsProjection(EventByEventProjection):
                 "updated_at BIGINT NOT NULL)"
             ),
             "CREATE INDEX IF NOT EXISTS dashboards_by_project ON dashboards (project_id, deleted)",
+            (
+                "CREATE TABLE IF NOT EXISTS dashboard_deletions ("
+                "dashboard_id BIGINT NOT NULL, position BIGINT NOT NULL, deleted INTEGER NOT NULL, "
+                "PRIMARY KEY (dashboard_id, position))"
+            ),
         ]
 
-    def process(self, cursor: Cursor, event: Any) -> None:
+    def process_batch(self, cursor: Cursor, events: Sequence[tuple[int, Any]]) -> None:
+        for position, event in events:
+            self._process(cursor, event)
+            deleted = _deleted_after(event)
+            if deleted is not None:
+                cursor.execute(
+                    "INSERT INTO dashboard_deletions (dashboard_id, position, deleted) "
+                    "VALUES (%s, %s, %s)",
+                    (event.dashboard_id, position, int(deleted)),
+                )
+
+    @staticmethod
+    def _process(cursor: Cursor, event: Any) -> None:
         if isinstance(event, Dashboard.Created):
             values = event.values
             cursor.execute(
@@ -98,6 +118,17 @@ class DashboardsProjection(EventByEventProjection):
             )
 
 
+def _deleted_after(event: Any) -> bool | None:
+    """Whether the dashboard is deleted after `event`, when the event decides it."""
+    if isinstance(event, Dashboard.Created):
+        return True if event.values.get("deleted") else None
+    if isinstance(event, Dashboard.Updated):
+        for change in event.changes:
+            if change["field"] == "deleted":
+                return bool(change["after"])
+    return None
+
+
 def _column_value(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
@@ -107,6 +138,19 @@ class Dashboards:
 
     def __init__(self, database: Database) -> None:
         self._database = database
+
+    def deleted_at(self, dashboard_ids: Sequence[int], position: int) -> set[int]:
+        """Those of the dashboards that were deleted at this log position."""
+        if not dashboard_ids:
+            return set()
+        among, params = self._database.one_of("d.dashboard_id", dashboard_ids)
+        rows = self._database.query(
+            f"SELECT d.dashboard_id FROM dashboard_deletions d WHERE {among} AND d.deleted = 1 "
+            "AND d.position = (SELECT max(x.position) FROM dashboard_deletions x "
+            "WHERE x.dashboard_id = d.dashboard_id AND x.position <= %s)",
+            (*params, position),
+        )
+        return {int(row[0]) for row in rows}
 
     def get(self, project_id: int, dashboard_id: int) -> DashboardRow | None:
         """A dashboard of the project, deleted or not."""

@@ -66,10 +66,10 @@ class DashboardCommands:
 
         self._backend.retrying(attempt)
 
-    def names(self, dashboard_ids: Iterable[int]) -> dict[int, str | None]:
-        """The current name of each existing dashboard."""
+    def linked(self, dashboard_ids: Iterable[int]) -> dict[int, Dashboard]:
+        """Each of these dashboards that exists, as it is now."""
         found = {d: self._load(d) for d in dashboard_ids}
-        return {d: dashboard.name for d, dashboard in found.items() if dashboard is not None}
+        return {d: dashboard for d, dashboard in found.items() if dashboard is not None}
 
     def refs(self, project_id: int, dashboard_ids: Iterable[int]) -> list[DashboardRef]:
         """The dashboards an insight of `project_id` may be placed on, named; deleted ones

@@ -108,7 +108,9 @@ class InsightCommands:
             new_tiles = self._new_tiles(
                 insight.dashboards_needing_tiles(ref["id"] for ref in values.get("dashboards", []))
             )
-            names = self._dashboards.names(insight.dashboard_ids) if "dashboards" in values else {}
+            linked = (
+                self._dashboards.linked(insight.dashboard_ids) if "dashboards" in values else {}
+            )
             if insight.update(
                 environment_id=environment_id,
                 actor_id=actor_id,
@@ -116,7 +118,8 @@ class InsightCommands:
                 values=values,
                 new_tiles=new_tiles,
                 trigger=trigger,
-                dashboard_names=names,
+                dashboard_names={d: dashboard.name for d, dashboard in linked.items()},
+                hidden_dashboards={d for d, dashboard in linked.items() if dashboard.deleted},
             ):
                 self._backend.record(insight)
 

@@ -23,7 +23,13 @@ def loads(data: bytes | str) -> Any:
     raw = data.encode() if isinstance(data, str) else data
     value = orjson.loads(raw)  # orjson decides what is valid JSON
     if _LONG_DIGITS.search(raw):
-        value = json.loads(raw)
+        try:
+            value = json.loads(raw)
+        except RecursionError:
+            # Python's parser recurses; orjson takes 1,024 levels. No caller takes that many.
+            raise orjson.JSONDecodeError(
+                "nested too deeply", raw.decode(errors="replace"), 0
+            ) from None
     return value
 
 

@@ -118,9 +118,18 @@ class InsightActivity:
             "total_count": total,
         }
 
-    @staticmethod
-    def _entry(entry: HistoryEntry, event: Any, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    def _entry(
+        self, entry: HistoryEntry, event: Any, users: dict[int, dict[str, Any]]
+    ) -> dict[str, Any]:
         actor = users.get(event.actor_id) if event.actor_id is not None else None
+        linked = {
+            ref["id"]
+            for change in getattr(event, "changes", [])
+            if change["field"] == "dashboards"
+            for side in ("before", "after")
+            for ref in change[side] or []
+        }
+        hidden = self._presenter.deleted_dashboards(sorted(linked), entry.position)
         return {
             "id": str(uuid5(NAMESPACE, f"{event.originator_id}/{event.originator_version}")),
             "user": {"first_name": actor["first_name"], "email": actor["email"]}
@@ -130,7 +139,7 @@ class InsightActivity:
             "scope": SCOPE,
             "item_id": str(entry.insight_id),
             "detail": {
-                "changes": activity_changes(event),
+                "changes": activity_changes(event, hidden),
                 "trigger": getattr(event, "trigger", None),
                 "name": _name(event),
                 "short_id": event.short_id,

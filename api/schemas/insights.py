@@ -16,6 +16,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from api.pagination import lenient_int
 from api.schemas.common import (
     BigInt,
     Integer,
@@ -158,8 +159,7 @@ class InsightListParams(BaseModel):
     @classmethod
     def _lenient_int(cls, value: Any, info: ValidationInfo) -> int | None:
         # NOTE: DRF falls back to the default for anything that is not a valid number.
-        text = str(value).strip() if value is not None else ""
-        return int(text) if text.isascii() and text.isdigit() else None
+        return lenient_int(None if value is None else str(value))
 
 
 def _json_object(value: Any, info: ValidationInfo) -> dict[str, Any] | None:

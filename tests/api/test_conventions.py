@@ -255,6 +255,38 @@ class TestBodiesThatAreNotJson:
             "attr": None,
         }
 
+    @pytest.mark.parametrize(("method", "route"), WRITE_ROUTES)
+    def test_a_deep_body_with_a_long_number_is_400_parse_error(
+        self, tenant: Tenant, method: str, route: str
+    ) -> None:
+        # A 19-digit number sends the body through Python's recursive parser, which used to
+        # overflow at depths orjson accepts: a 500, even for the key lookup of a GET.
+        path = fill(tenant, route)
+        body = "[" * 1000 + "1234567890123456789" + "]" * 1000
+
+        result = tenant.client.simulate_request(
+            method,
+            tenant.path(path),
+            headers={**tenant.headers, "Content-Type": "application/json"},
+            body=body,
+        )
+
+        assert result.status_code == 400
+        assert (result.json["code"], result.json["detail"]) == (
+            "parse_error",
+            "JSON parse error - nested too deeply",
+        )
+
+    def test_a_get_with_such_a_body_is_answered(self, tenant: Tenant) -> None:
+        # A GET's body is read only for a personal_api_key: one that is not JSON offers none.
+        result = tenant.client.simulate_get(
+            tenant.path("insights"),
+            headers={**tenant.headers, "Content-Type": "application/json"},
+            body="[" * 1000 + "1234567890123456789" + "]" * 1000,
+        )
+
+        assert result.status_code == 200
+
     def test_a_body_nested_100_levels_deep_is_stored_whole(self, tenant: Tenant) -> None:
         filters: dict[str, Any] = {"leaf": 1}
         for _ in range(98):

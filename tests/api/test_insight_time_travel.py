@@ -882,6 +882,23 @@ class TestRevert:
 
         assert story.project.version(story.id, 1)["dashboards"] == [story.launch]
 
+    def test_a_version_written_while_a_dashboard_was_deleted_does_not_show_its_link(
+        self, story: Story
+    ) -> None:
+        # The link was hidden then, as the live insight showed it (CONTRACT.md §7).
+        project = story.project
+        project.delete_dashboard(story.board)
+        written = project.patch(story.id, name="Renamed while hidden")  # v5
+
+        shown = project.version(story.id, 5)
+
+        assert (written["dashboards"], shown["dashboards"], shown["dashboard_tiles"]) == (
+            [],
+            [],
+            [],
+        )
+        assert project.version(story.id, 4)["dashboards"] == [story.board]
+
     def test_revert_shows_in_the_list(self, story: Story) -> None:
         story.project.revert(story.id, 1)
 

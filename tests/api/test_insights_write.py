@@ -644,6 +644,69 @@ class TestDashboards:
         assert [tile["dashboard_id"] for tile in after["dashboard_tiles"]] == [south]
 
 
+class TestLinksToDeletedDashboards:
+    """PostHog replaces only the links it shows: a deleted dashboard's link is hidden, not
+    removed, by a new set of dashboards, and shows again when the dashboard is restored."""
+
+    @pytest.fixture
+    def hidden(self, tenant: Tenant) -> tuple[dict[str, Any], int, int]:
+        north = tenant.create_dashboard(name="North")["id"]
+        south = tenant.create_dashboard(name="South")["id"]
+        created = tenant.create_insight(name="Linked", dashboards=[north])
+        tenant.patch(f"dashboards/{north}", json={"deleted": True})
+        return created, north, south
+
+    def test_a_new_set_keeps_the_hidden_link(
+        self, tenant: Tenant, hidden: tuple[dict[str, Any], int, int]
+    ) -> None:
+        created, north, south = hidden
+
+        answer = patch(tenant, created, dashboards=[south])
+        tenant.patch(f"dashboards/{north}", json={"deleted": False})
+
+        assert answer["dashboards"] == [south]
+        assert sorted(retrieve(tenant, created)["dashboards"]) == sorted([north, south])
+
+    def test_an_empty_set_keeps_the_hidden_link_too(
+        self, tenant: Tenant, hidden: tuple[dict[str, Any], int, int]
+    ) -> None:
+        created, north, _ = hidden
+
+        patch(tenant, created, dashboards=[])
+        tenant.patch(f"dashboards/{north}", json={"deleted": False})
+
+        assert retrieve(tenant, created)["dashboards"] == [north]
+
+    def test_the_activity_entry_shows_only_the_links_it_showed(
+        self, tenant: Tenant, hidden: tuple[dict[str, Any], int, int]
+    ) -> None:
+        created, _, south = hidden
+
+        patch(tenant, created, dashboards=[south])
+
+        entries = tenant.get(f"insights/{created['id']}/activity").json["results"]
+        assert entries[0]["detail"]["changes"] == [
+            {
+                "type": "Insight",
+                "action": "changed",
+                "field": "dashboards",
+                "before": [],
+                "after": [{"id": south, "name": "South"}],
+            }
+        ]
+
+    def test_deleting_the_insight_takes_it_off_the_hidden_dashboard_as_well(
+        self, tenant: Tenant, hidden: tuple[dict[str, Any], int, int]
+    ) -> None:
+        created, north, _ = hidden
+
+        patch(tenant, created, deleted=True)
+        tenant.patch(f"dashboards/{north}", json={"deleted": False})
+        patch(tenant, created, deleted=False)
+
+        assert retrieve(tenant, created)["dashboards"] == []
+
+
 class TestSoftDelete:
     def test_patch_deleted_true_answers_200_with_deleted_true(self, tenant: Tenant) -> None:
         created = tenant.create_insight(name="Doomed")
