@@ -39,6 +39,16 @@ def fill(tenant: Tenant, route: str) -> str:
     return route
 
 
+def send_json(tenant: Tenant, method: str, path: str, body: bytes | str) -> falcon.testing.Result:
+    """`body` as it is, sent as JSON to the tenant's `path`."""
+    return tenant.client.simulate_request(
+        method,
+        tenant.path(path),
+        headers={**tenant.headers, "Content-Type": "application/json"},
+        body=body,
+    )
+
+
 def problems(result: falcon.testing.Result) -> list[str]:
     """What is wrong with an answer to a client mistake: a 5xx, or a 4xx without the envelope."""
     if result.status_code >= 500:
@@ -142,12 +152,7 @@ class TestBodySizeLimit:
         body = prefix + b"w" * (MIB + 1 - len(prefix) - 2) + b'"}'
         assert len(body) == MIB + 1
 
-        result = tenant.client.simulate_request(
-            method,
-            tenant.path(path),
-            headers={**tenant.headers, "Content-Type": "application/json"},
-            body=body,
-        )
+        result = send_json(tenant, method, path, body)
 
         assert result.status_code == 413
         assert result.json == {
@@ -215,12 +220,7 @@ class TestBodiesThatAreNotJson:
     ) -> None:
         path = fill(tenant, route)
 
-        result = tenant.client.simulate_request(
-            method,
-            tenant.path(path),
-            headers={**tenant.headers, "Content-Type": "application/json"},
-            body=body,
-        )
+        result = send_json(tenant, method, path, body)
 
         assert result.status_code == 400
         assert set(result.json) == ENVELOPE_KEYS
@@ -240,12 +240,7 @@ class TestBodiesThatAreNotJson:
         path = fill(tenant, route)
         nested = '{"a":' * (levels - 1) + "1" + "}" * (levels - 1)
 
-        result = tenant.client.simulate_request(
-            method,
-            tenant.path(path),
-            headers={**tenant.headers, "Content-Type": "application/json"},
-            body=f'{{"name": "Deep", "filters": {nested}}}',
-        )
+        result = send_json(tenant, method, path, f'{{"name": "Deep", "filters": {nested}}}')
 
         assert result.status_code == 400
         assert result.json == {
@@ -264,12 +259,7 @@ class TestBodiesThatAreNotJson:
         path = fill(tenant, route)
         body = "[" * 1000 + "1234567890123456789" + "]" * 1000
 
-        result = tenant.client.simulate_request(
-            method,
-            tenant.path(path),
-            headers={**tenant.headers, "Content-Type": "application/json"},
-            body=body,
-        )
+        result = send_json(tenant, method, path, body)
 
         assert result.status_code == 400
         assert (result.json["code"], result.json["detail"]) == (
@@ -279,10 +269,8 @@ class TestBodiesThatAreNotJson:
 
     def test_a_get_with_such_a_body_is_answered(self, tenant: Tenant) -> None:
         # A GET's body is read only for a personal_api_key: one that is not JSON offers none.
-        result = tenant.client.simulate_get(
-            tenant.path("insights"),
-            headers={**tenant.headers, "Content-Type": "application/json"},
-            body="[" * 1000 + "1234567890123456789" + "]" * 1000,
+        result = send_json(
+            tenant, "GET", "insights", "[" * 1000 + "1234567890123456789" + "]" * 1000
         )
 
         assert result.status_code == 200
@@ -306,12 +294,7 @@ class TestBodiesThatAreNotJson:
     ) -> None:
         path = fill(tenant, route)
 
-        result = tenant.client.simulate_request(
-            method,
-            tenant.path(path),
-            headers={**tenant.headers, "Content-Type": "application/json"},
-            body=body,
-        )
+        result = send_json(tenant, method, path, body)
 
         assert result.status_code == 400
         assert result.json == {
