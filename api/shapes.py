@@ -65,18 +65,17 @@ class InsightPresenter:
     def one(self, row: InsightRow, *, basic: bool = False) -> dict[str, Any]:
         return self.present([row], basic=basic)[0]
 
-    def historical(self, insight: Insight, position: int, *, basic: bool = False) -> dict[str, Any]:
-        """An insight as it was at some version (written at that log position): the links
-        it showed then, not the live ones."""
+    def historical(self, insight: Insight, *, basic: bool = False) -> dict[str, Any]:
+        """An insight as it was at some version: the links it showed then, not the live ones."""
         row = _historical_row(insight)
-        hidden = self.deleted_dashboards(insight.dashboard_ids, position)
+        hidden = self.deleted_dashboards(insight.dashboard_ids, row.updated_at)
         tiles = [Tile(insight.tiles[str(d)], d) for d in insight.dashboard_ids if d not in hidden]
         users = self.users([row.created_by_id, row.last_modified_by_id])
         return self._shape(row, tiles, users, basic=basic, last_viewed=None)
 
-    def deleted_dashboards(self, dashboard_ids: Sequence[int], position: int) -> set[int]:
-        """Those of the dashboards deleted at that log position: their links were hidden."""
-        return self._dashboards.deleted_at(dashboard_ids, position)
+    def deleted_dashboards(self, dashboard_ids: Sequence[int], at: int) -> set[int]:
+        """Those of the dashboards deleted at that instant: their links were hidden then."""
+        return self._dashboards.deleted_at(dashboard_ids, at)
 
     def users(self, user_ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
         """PostHog's UserBasic of each of these users."""

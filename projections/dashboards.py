@@ -51,8 +51,8 @@ class DashboardRow:
 
 
 class DashboardsProjection(Projection):
-    """Keeps one row per dashboard, and the log positions where each was deleted or restored
-    (an insight's past links show only where their dashboard was live then)."""
+    """Keeps one row per dashboard, and when each was deleted or restored (an insight's past
+    links show only where their dashboard was live then)."""
 
     name = "dashboards"
     version = 2
@@ -74,8 +74,8 @@ class DashboardsProjection(Projection):
             "CREATE INDEX IF NOT EXISTS dashboards_by_project ON dashboards (project_id, deleted)",
             (
                 "CREATE TABLE IF NOT EXISTS dashboard_deletions ("
-                "dashboard_id BIGINT NOT NULL, position BIGINT NOT NULL, deleted INTEGER NOT NULL, "
-                "PRIMARY KEY (dashboard_id, position))"
+                "dashboard_id BIGINT NOT NULL, position BIGINT NOT NULL, at BIGINT NOT NULL, "
+                "deleted INTEGER NOT NULL, PRIMARY KEY (dashboard_id, position))"
             ),
         ]
 
@@ -85,9 +85,9 @@ class DashboardsProjection(Projection):
             deleted = _deleted_after(event)
             if deleted is not None:
                 cursor.execute(
-                    "INSERT INTO dashboard_deletions (dashboard_id, position, deleted) "
-                    "VALUES (%s, %s, %s)",
-                    (event.dashboard_id, position, int(deleted)),
+                    "INSERT INTO dashboard_deletions (dashboard_id, position, at, deleted) "
+                    "VALUES (%s, %s, %s, %s)",
+                    (event.dashboard_id, position, to_micros(event.timestamp), int(deleted)),
                 )
 
     @staticmethod
@@ -139,16 +139,17 @@ class Dashboards:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    def deleted_at(self, dashboard_ids: Sequence[int], position: int) -> set[int]:
-        """Those of the dashboards that were deleted at this log position."""
+    def deleted_at(self, dashboard_ids: Sequence[int], at: int) -> set[int]:
+        """Those of the dashboards that were deleted at this instant (microseconds)."""
         if not dashboard_ids:
             return set()
         among, params = self._database.one_of("d.dashboard_id", dashboard_ids)
         rows = self._database.query(
             f"SELECT d.dashboard_id FROM dashboard_deletions d WHERE {among} AND d.deleted = 1 "
-            "AND d.position = (SELECT max(x.position) FROM dashboard_deletions x "
-            "WHERE x.dashboard_id = d.dashboard_id AND x.position <= %s)",
-            (*params, position),
+            "AND d.position = (SELECT x.position FROM dashboard_deletions x "
+            "WHERE x.dashboard_id = d.dashboard_id AND x.at <= %s "
+            "ORDER BY x.at DESC, x.position DESC LIMIT 1)",
+            (*params, at),
         )
         return {int(row[0]) for row in rows}
 

@@ -115,14 +115,6 @@ class InsightHistory:
         assert total is not None
         return int(total[0]), [HistoryEntry(*(int(value) for value in row)) for row in rows]
 
-    def position_of(self, insight_id: int, version: int) -> int | None:
-        """The log position of the insight's `version`-th event."""
-        rows = self._database.query(
-            "SELECT position FROM insight_history WHERE insight_id = %s AND version = %s",
-            (insight_id, version),
-        )
-        return int(rows[0][0]) if rows else None
-
     def version_at(self, insight_id: int, at: int) -> int | None:
         """The insight's version at an instant (microseconds), or None before it existed."""
         rows = self._database.query(

@@ -129,7 +129,7 @@ class InsightActivity:
             for side in ("before", "after")
             for ref in change[side] or []
         }
-        hidden = self._presenter.deleted_dashboards(sorted(linked), entry.position)
+        hidden = self._presenter.deleted_dashboards(sorted(linked), entry.at)
         return {
             "id": str(uuid5(NAMESPACE, f"{event.originator_id}/{event.originator_version}")),
             "user": {"first_name": actor["first_name"], "email": actor["email"]}

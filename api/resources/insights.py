@@ -178,9 +178,7 @@ class Insight(_InsightResource):
             send(resp, document)
             return
         past = self._service.at_version(caller.project_id, row.id, version)
-        position = self._history.position_of(row.id, version)
-        assert position is not None  # Its event exists, so the history index holds it.
-        send(resp, self._presenter.historical(past, position, basic=params.basic))
+        send(resp, self._presenter.historical(past, basic=params.basic))
 
     @documented(
         tags=TAGS,
