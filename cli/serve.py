@@ -35,6 +35,9 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
         "timeout": 60,
         "graceful_timeout": 10,
         "keepalive": 5,
+        # gunicorn's largest request line (its default is 4,094 bytes): list filters with many
+        # ids and element-stats property filters travel in the query string.
+        "limit_request_line": 8190,
         "proc_name": "insightlog",
         # Several servers may share a machine (tests, benchmarks): no shared control socket.
         "control_socket_disable": True,

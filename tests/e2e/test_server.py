@@ -297,6 +297,19 @@ def _padded_json(size: int) -> bytes:
     return body + b" " * (size - len(body))
 
 
+class TestLongUrls:
+    def test_a_query_string_of_7_kib_is_answered(self, account: Account) -> None:
+        # gunicorn refuses request lines over 4,094 bytes by default, with an HTML page.
+        created_by = "[" + ",".join(str(n) for n in range(1, 1300)) + f",{account.user_id}]"
+        account.create_insight(name="Found by a long URL")
+
+        response = account.get("insights", params={"created_by": created_by})
+
+        assert len(response.request.url) > 7000
+        assert response.status_code == 200, response.text
+        assert [row["name"] for row in response.json()["results"]] == ["Found by a long URL"]
+
+
 class TestRequestBodyLimit:
     def test_a_body_over_1_mib_is_413(self, account: Account) -> None:
         response = account.post(
