@@ -65,10 +65,14 @@ class InsightPresenter:
     def one(self, row: InsightRow, *, basic: bool = False) -> dict[str, Any]:
         return self.present([row], basic=basic)[0]
 
-    def historical(self, insight: Insight, *, basic: bool = False) -> dict[str, Any]:
-        """An insight as it was at some version: the links it showed then, not the live ones."""
+    def historical(
+        self, insight: Insight, *, at: int | None = None, basic: bool = False
+    ) -> dict[str, Any]:
+        """An insight as it was at some version, and at instant `at` (by default, when that
+        version was written): the links it showed then, not the live ones."""
         row = _historical_row(insight)
-        hidden = self.deleted_dashboards(insight.dashboard_ids, row.updated_at)
+        shown_at = row.updated_at if at is None else at
+        hidden = self.deleted_dashboards(insight.dashboard_ids, shown_at)
         tiles = [Tile(insight.tiles[str(d)], d) for d in insight.dashboard_ids if d not in hidden]
         users = self.users([row.created_by_id, row.last_modified_by_id])
         return self._shape(row, tiles, users, basic=basic, last_viewed=None)

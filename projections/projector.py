@@ -86,6 +86,12 @@ class Projector:
         """A projector of the same log for some of these projections, writing to `database`."""
         return Projector(self._events, database, projections, batch_size)
 
+    def outdated(self) -> list[str]:
+        """The read models whose tables were built by another version of their projection."""
+        rows = self._database.query("SELECT name, version FROM projection_tracking")
+        versions = {name: version for name, version in rows}
+        return [p.name for p in self.projections if versions.get(p.name) != p.version]
+
     def positions(self) -> dict[str, int]:
         """The last notification id each projection has applied."""
         with self._database.transaction() as cursor:

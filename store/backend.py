@@ -98,7 +98,8 @@ class Backend:
         raise ConflictError("The resource was changed concurrently; please retry.")
 
     def check_installed(self) -> None:
-        """Raise ConfigError, with the fix, when `insightlog migrate` never ran here."""
+        """Raise ConfigError, with the fix, when `insightlog migrate` never ran here, or not
+        since this version of the code."""
         try:
             for projector in self.projectors:
                 projector.positions()
@@ -110,6 +111,13 @@ class Backend:
                 f"the database at {self.url.describe()} has no insightlog tables "
                 f"(run `insightlog migrate`): {str(error).splitlines()[0]}"
             ) from None
+        outdated = [name for projector in self.projectors for name in projector.outdated()]
+        if outdated:
+            # Their tables lack what this code reads and writes: serving them would fail.
+            raise ConfigError(
+                f"the read models {', '.join(outdated)} at {self.url.describe()} were built by "
+                "another version of insightlog (run `insightlog migrate` to rebuild them)"
+            )
 
     def close(self) -> None:
         self.events.close()

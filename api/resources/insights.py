@@ -166,8 +166,9 @@ class Insight(_InsightResource):
         if params.version is not None and params.as_of is not None:
             raise bad_request("Give either version or as_of, not both.", "as_of")
         version = params.version
-        if params.as_of is not None:
-            version = self._history.version_at(row.id, to_micros(params.as_of))
+        at = None if params.as_of is None else to_micros(params.as_of)
+        if at is not None:
+            version = self._history.version_at(row.id, at)
             if version is None:
                 raise not_found()  # It did not exist yet.
         if version is None:
@@ -178,7 +179,7 @@ class Insight(_InsightResource):
             send(resp, document)
             return
         past = self._service.at_version(caller.project_id, row.id, version)
-        send(resp, self._presenter.historical(past, basic=params.basic))
+        send(resp, self._presenter.historical(past, at=at, basic=params.basic))
 
     @documented(
         tags=TAGS,

@@ -899,6 +899,19 @@ class TestRevert:
         )
         assert project.version(story.id, 4)["dashboards"] == [story.board]
 
+    def test_as_of_after_a_dashboard_was_deleted_does_not_show_its_link(self, story: Story) -> None:
+        project = story.project
+        deleted_at = story.times[3] + timedelta(hours=3)
+        project.at(deleted_at)
+        project.delete_dashboard(story.board)
+
+        before = project.get_insight(story.id, as_of=iso(deleted_at - timedelta(minutes=1)))
+        after = project.get_insight(story.id, as_of=iso(deleted_at + timedelta(minutes=1)))
+
+        assert before.json["dashboards"] == [story.board]
+        assert (after.json["dashboards"], after.json["dashboard_tiles"]) == ([], [])
+        assert after.json["name"] == before.json["name"]  # The same version: v4.
+
     def test_revert_shows_in_the_list(self, story: Story) -> None:
         story.project.revert(story.id, 1)
 
