@@ -71,6 +71,9 @@ class PostgresDatabase(Database):
             max_size=max_size,
             open=False,
             name="insightlog",
+            # A connection the server closed (a restart, a terminated backend) is replaced
+            # before it is handed out, instead of failing the request that gets it.
+            check=ConnectionPool.check_connection,
             kwargs={"autocommit": True, "options": options},
         )
         self._opened = False

@@ -82,6 +82,22 @@ class TestPostgresReads:
 
         assert (answer, new_pid != pid) == (42, True)
 
+    def test_a_transaction_outlives_its_pooled_connection_being_killed(
+        self, fresh_backend: Backend
+    ) -> None:
+        # The pool used to hand out the dead connection: a 500 per dead connection, long
+        # after the server was back (capture, lists).
+        database = fresh_backend.database
+        with database.transaction() as cursor:
+            (pid,) = cursor.execute("SELECT pg_backend_pid()").fetchone() or (None,)
+        with psycopg.connect(fresh_backend.url.conninfo, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+        with database.transaction() as cursor:
+            answer, new_pid = cursor.execute("SELECT 41 + 1, pg_backend_pid()").fetchone() or ()
+
+        assert (answer, new_pid != pid) == (42, True)
+
     def test_a_rebuild_gives_way_to_a_read_that_would_deadlock_with_it(
         self, fresh_backend: Backend
     ) -> None:
