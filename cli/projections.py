@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from cli.runtime import friendly, installed_backend, print_json
+from cli.runtime import UNUSABLE_DATABASE, friendly, installed_backend, print_json
 from store.backend import Backend
 
 
@@ -63,7 +63,7 @@ def projections_run(once: bool) -> None:
         stop = threading.Event()
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signal_number, lambda *_: stop.set())
-        worker.run(stop)
+        worker.run(stop, transient=UNUSABLE_DATABASE)
 
 
 @projections.command("rebuild")

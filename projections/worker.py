@@ -42,10 +42,21 @@ class ProjectionWorker:
                 )
         return applied
 
-    def run(self, stop: threading.Event, idle_timeout: float = 1.0) -> None:
-        """Keep every read model current until `stop` is set."""
+    def run(
+        self,
+        stop: threading.Event,
+        idle_timeout: float = 1.0,
+        transient: tuple[type[BaseException], ...] = (),
+    ) -> None:
+        """Keep every read model current until `stop` is set; `transient` errors (a lost
+        connection, say) are logged and the work tried again after `idle_timeout`."""
         log.info("following %s", ", ".join(p.log_name for p in self._projectors))
         while not stop.is_set():
-            if not self.run_once(stop):
-                self._wait(idle_timeout)
+            try:
+                if not self.run_once(stop):
+                    self._wait(idle_timeout)
+            except transient as error:
+                # Nothing is lost: positions commit with the rows they cover.
+                log.warning("will try again: %s", (str(error).strip().splitlines() or [""])[0])
+                stop.wait(idle_timeout)
         log.info("stopped")

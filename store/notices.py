@@ -25,14 +25,30 @@ def event_notices(backend: Backend) -> Iterator[Callable[[float], None]]:
         store.recorder.channel_name
         for store in (backend.events, backend.views)  # type: ignore[attr-defined]
     ]
-    with psycopg.connect(backend.url.conninfo, autocommit=True) as connection:
+    listening: list[psycopg.Connection] = []
+
+    def listen() -> psycopg.Connection:
+        connection = psycopg.connect(backend.url.conninfo, autocommit=True)
         for channel in channels:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        return connection
 
-        def wait(timeout: float) -> None:
-            # Drains the generator (releasing the connection) at the first notification or
-            # at the timeout; what it says does not matter, the caller reads the logs from
-            # its tracked positions.
-            list(connection.notifies(timeout=timeout, stop_after=1))
+    def wait(timeout: float) -> None:
+        # Returns at the first notification or at the timeout; what it says does not matter,
+        # the caller reads the logs from its tracked positions. A lost connection is opened
+        # again at the next wait (notifications missed meanwhile change nothing, for that).
+        try:
+            if not listening:
+                listening.append(listen())
+            list(listening[0].notifies(timeout=timeout, stop_after=1))
+        except psycopg.OperationalError:
+            for connection in listening:
+                connection.close()
+            listening.clear()
+            time.sleep(timeout)
 
+    try:
         yield wait
+    finally:
+        for connection in listening:
+            connection.close()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import requests
 
@@ -225,6 +226,31 @@ class TestWorkerFollowsTheLogs:
             "SELECT user_id FROM insight_views WHERE insight_id = %s ORDER BY user_id",
             (written["kept"],),
         ) == sorted([(idle_tenant.owner_id,), (written["member"],)])
+        assert worker.running()
+
+    def test_a_worker_whose_connections_are_terminated_carries_on(
+        self, fresh_url: DatabaseUrl, worker: ProjectionWorkerProcess, idle_tenant: BacklogTenant
+    ) -> None:
+        # It used to exit at the first lost connection (a PostgreSQL restart, say).
+        if fresh_url.backend != "postgresql":
+            pytest.skip("only PostgreSQL connections can be terminated from outside")
+        worker.start()
+        worker.wait_until_following()
+        with psycopg.connect(fresh_url.conninfo, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        with unprojected_backend(fresh_url) as crashed_web_worker:
+            written = one_of_each(crashed_web_worker, idle_tenant)
+
+        worker.wait_until(
+            lambda: caught_up(fresh_url), APPLIED_WITHIN_SECONDS, what="the worker to catch up"
+        )
+
+        assert query(fresh_url, "SELECT name FROM insights WHERE id = %s", (written["kept"],)) == [
+            ("Weekly signups (EU)",)
+        ]
         assert worker.running()
 
     def test_each_new_event_wakes_the_worker_within_a_fraction_of_a_second(
