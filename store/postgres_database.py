@@ -17,6 +17,7 @@ from store.database import Cursor, Database, LockBusyError, Row, SqlType
 
 READ_ATTEMPTS = 3
 MAX_READERS = 8
+REBUILD_LOCK = 73_638_401  # Any constant: the advisory lock key of rebuilds.
 
 
 class PostgresCursor(Cursor):
@@ -159,16 +160,20 @@ class PostgresDatabase(Database):
     @contextmanager
     def shadow(self) -> Iterator[Database]:
         schema = self.SHADOW_SCHEMA
-        with self.transaction(write=True) as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-            cursor.execute(f"CREATE SCHEMA {schema}")
-        shadow = PostgresDatabase(self._url, max_size=2, schema=schema)
-        try:
-            yield shadow
-        finally:
-            shadow.close()
+        # One rebuild at a time: they share the shadow schema (a second waits for the first;
+        # the lock goes with the connection that holds it).
+        with psycopg.connect(self._url.conninfo, autocommit=True) as lock:
+            lock.execute("SELECT pg_advisory_lock(%s)", (REBUILD_LOCK,))
             with self.transaction(write=True) as cursor:
                 cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                cursor.execute(f"CREATE SCHEMA {schema}")
+            shadow = PostgresDatabase(self._url, max_size=2, schema=schema)
+            try:
+                yield shadow
+            finally:
+                shadow.close()
+                with self.transaction(write=True) as cursor:
+                    cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
     def replace_tables(
         self, cursor: Cursor, shadow: Database, tables: Sequence[str], ddl: Sequence[str]

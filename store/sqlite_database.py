@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -111,19 +112,22 @@ class SqliteDatabase(Database):
     def shadow(self) -> Iterator[Database]:
         path = Path(self._path)
         shadow_path = path.with_name(f"{path.stem}-rebuild{path.suffix}")
-        _remove_sqlite_files(shadow_path)
-        shadow = SqliteDatabase(str(shadow_path))
-        connection = self._connection()
-        # NOTE: SQLite attaches only outside a transaction, and a table cannot move between
-        # files: the switch copies the rebuilt rows, in one transaction that writers wait
-        # for and readers (WAL) do not notice.
-        connection.execute("ATTACH DATABASE ? AS rebuild", (str(shadow_path),))
-        try:
-            yield shadow
-        finally:
-            connection.execute("DETACH DATABASE rebuild")
-            shadow.close()
+        # One rebuild at a time: they share the shadow file (a second waits for the first).
+        with open(path.with_name(f"{path.stem}-rebuild.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             _remove_sqlite_files(shadow_path)
+            shadow = SqliteDatabase(str(shadow_path))
+            connection = self._connection()
+            # NOTE: SQLite attaches only outside a transaction, and a table cannot move
+            # between files: the switch copies the rebuilt rows, in one transaction that
+            # writers wait for and readers (WAL) do not notice.
+            connection.execute("ATTACH DATABASE ? AS rebuild", (str(shadow_path),))
+            try:
+                yield shadow
+            finally:
+                connection.execute("DETACH DATABASE rebuild")
+                shadow.close()
+                _remove_sqlite_files(shadow_path)
 
     def replace_tables(
         self, cursor: Cursor, shadow: Database, tables: Sequence[str], ddl: Sequence[str]

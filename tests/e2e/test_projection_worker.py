@@ -617,6 +617,23 @@ class TestRebuildWhileServing:
         assert differences(live_after_kill, before) == {}
         assert_read_models_equal_a_fresh_rebuild(fresh_url)
 
+    def test_two_rebuilds_at_once_both_finish_and_change_nothing(
+        self, fresh_url: DatabaseUrl
+    ) -> None:
+        # They share the shadow file or schema: each used to remove the other's, and both
+        # failed (a malformed shadow file on SQLite, the live tables reached on PostgreSQL).
+        with unprojected_backend(fresh_url) as backend:
+            tenant = new_tenant(backend, "Grace")
+            write_bulk(backend, tenant, random.Random(1906), 1500)
+        assert cli(fresh_url, "projections", "run", "--once").returncode == 0
+        before = dump_read_models(fresh_url)
+
+        rebuilds = [start_cli(fresh_url, "projections", "rebuild") for _ in range(2)]
+        outcomes = [(*rebuild.communicate(timeout=300), rebuild.returncode) for rebuild in rebuilds]
+
+        assert [code for _, _, code in outcomes] == [0, 0], outcomes
+        assert differences(dump_read_models(fresh_url), before) == {}
+
     def test_a_rebuild_of_one_read_model_replaces_its_tables_and_leaves_the_others_untouched(
         self, fresh_url: DatabaseUrl
     ) -> None:
