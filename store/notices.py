@@ -25,13 +25,15 @@ def event_notices(backend: Backend) -> Iterator[Callable[[float], None]]:
         store.recorder.channel_name
         for store in (backend.events, backend.views)  # type: ignore[attr-defined]
     ]
-    listening: list[psycopg.Connection] = []
 
     def listen() -> psycopg.Connection:
         connection = psycopg.connect(backend.url.conninfo, autocommit=True)
         for channel in channels:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         return connection
+
+    # Listening before the first catch-up: no event written after it goes unnoticed.
+    listening = [listen()]
 
     def wait(timeout: float) -> None:
         # Returns at the first notification or at the timeout; what it says does not matter,
