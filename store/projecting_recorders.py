@@ -108,6 +108,15 @@ class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplica
         while True:
             try:
                 return super().insert_events(stored_events, **kwargs)
+            except IntegrityError:
+                # The library retries a write whose connection was lost; if the loss came
+                # after the commit, the retry finds these very events stored. That is our
+                # write having landed, not a concurrent one: running the command again
+                # would apply it twice.
+                landed = self._landed(stored_events)
+                if landed is None:
+                    raise
+                return landed
             except _WriteAborted as aborted:
                 error = aborted.error
                 persistence = _persistence_error(error)
@@ -121,6 +130,26 @@ class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplica
                     raise persistence from error
             attempt += 1
             time.sleep(RETRY_WAIT_SECONDS)
+
+    def _landed(self, stored_events: Sequence[StoredEvent]) -> list[int] | None:
+        """The positions of these events if every one is stored exactly as given."""
+        table = f'"{self.datastore.schema}"."{self.events_table_name}"'
+        positions = []
+        with self.datastore.get_connection() as connection:
+            for event in stored_events:
+                row = connection.execute(
+                    f"SELECT notification_id, topic, state FROM {table} "
+                    "WHERE originator_id = %s AND originator_version = %s",
+                    (event.originator_id, event.originator_version),
+                ).fetchone()
+                # The library's connections give rows as dicts.
+                if row is None or (row["topic"], bytes(row["state"])) != (
+                    event.topic,
+                    event.state,
+                ):
+                    return None
+                positions.append(int(row["notification_id"]))
+        return positions
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -766,6 +766,28 @@ class TestInTheWritingTransaction:
         assert fresh_backend.dashboards.get(1, 99) is not None
         assert_caught_up(fresh_backend)
 
+    def test_a_write_whose_commit_was_not_acknowledged_is_recognised_not_repeated(
+        self, fresh_backend: Backend
+    ) -> None:
+        # After a connection lost once COMMIT had succeeded, the library inserts the events
+        # again: finding them stored exactly so is the write having landed. The command ran
+        # again before, and a create was stored twice.
+        if fresh_backend.url.backend != "postgresql":
+            pytest.skip("psycopg's errors arise on PostgreSQL only")
+        World(fresh_backend).run([("bootstrap", 0, "Acme")])
+        recorder = fresh_backend.events.recorder
+        mapper = fresh_backend.events.mapper
+        stored = [mapper.to_stored_event(e) for e in new_dashboard(99, "Once").collect_events()]
+        other = [mapper.to_stored_event(e) for e in new_dashboard(99, "Twice").collect_events()]
+
+        first = recorder.insert_events(stored)
+        again = recorder.insert_events(stored)
+
+        assert again == first
+        with pytest.raises(IntegrityError):
+            recorder.insert_events(other)  # The same stream and version, another write.
+        assert fresh_backend.events.repository.get(Dashboard.create_id(99)).name == "Once"
+
     def test_a_read_after_many_writes_in_the_writing_transaction_gets_its_own_rows(
         self, fresh_backend: Backend, monkeypatch: pytest.MonkeyPatch
     ) -> None:
