@@ -98,6 +98,21 @@ class TestPostgresReads:
 
         assert (answer, new_pid != pid) == (42, True)
 
+    def test_a_transaction_gets_through_when_every_pooled_connection_was_killed(
+        self, fresh_backend: Backend
+    ) -> None:
+        database = fresh_backend.database
+        with database.transaction(), database.transaction(), database.transaction():
+            pass  # Three connections now wait in the pool.
+        with psycopg.connect(fresh_backend.url.conninfo, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+        with database.transaction() as cursor:
+            assert cursor.execute("SELECT 41 + 1").fetchone() == (42,)
+
     def test_a_rebuild_gives_way_to_a_read_that_would_deadlock_with_it(
         self, fresh_backend: Backend
     ) -> None:
