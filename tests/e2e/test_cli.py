@@ -538,16 +538,8 @@ class TestKeysCreate:
         keys_before = key_rows(url)
 
         completed = cli(
-            url,
-            "keys",
-            "create",
-            "--email",
-            owner["email"],
-            "--scopes",
-            "*",
-            "--projects",
-            projects,
-        )
+            url, "keys", "create", "--email", owner["email"], "--scopes", "*", "--projects", projects
+        )  # fmt: skip
 
         assert completed.returncode == 2, completed
         assert "--projects" in completed.stderr

@@ -29,6 +29,7 @@ from store.keys import Keys
 from store.tenancy import Tenancy
 from tests.e2e.backlog import (
     BacklogTenant,
+    Dump,
     ProjectionWorkerProcess,
     differences,
     dump_read_models,
@@ -148,6 +149,15 @@ def assert_read_models_equal_a_fresh_rebuild(url: DatabaseUrl) -> None:
 def assert_clean_stderr(worker: ProjectionWorkerProcess) -> None:
     assert "Traceback" not in worker.stderr, worker.stderr
     assert "ERROR" not in worker.stderr, worker.stderr
+
+
+def bulk_projected(url: DatabaseUrl, count: int) -> Dump:
+    """`count` bulk writes, projected by the worker run once; the read models they made."""
+    with unprojected_backend(url) as backend:
+        tenant = new_tenant(backend, "Grace")
+        write_bulk(backend, tenant, random.Random(1906), count)
+    assert cli(url, "projections", "run", "--once").returncode == 0
+    return dump_read_models(url)
 
 
 def one_of_each(backend: Any, tenant: BacklogTenant) -> dict[str, Any]:
@@ -590,11 +600,7 @@ class TestRebuildWhileServing:
     def test_a_rebuild_killed_while_building_leaves_the_live_read_models_as_they_were(
         self, fresh_url: DatabaseUrl
     ) -> None:
-        with unprojected_backend(fresh_url) as backend:
-            tenant = new_tenant(backend, "Grace")
-            write_bulk(backend, tenant, random.Random(1906), 3000)
-        assert cli(fresh_url, "projections", "run", "--once").returncode == 0
-        before = dump_read_models(fresh_url)
+        before = bulk_projected(fresh_url, 3000)
         rebuild = start_cli(fresh_url, "projections", "rebuild")
         try:
             wait_until(
@@ -622,11 +628,7 @@ class TestRebuildWhileServing:
     ) -> None:
         # They share the shadow file or schema: each used to remove the other's, and both
         # failed (a malformed shadow file on SQLite, the live tables reached on PostgreSQL).
-        with unprojected_backend(fresh_url) as backend:
-            tenant = new_tenant(backend, "Grace")
-            write_bulk(backend, tenant, random.Random(1906), 1500)
-        assert cli(fresh_url, "projections", "run", "--once").returncode == 0
-        before = dump_read_models(fresh_url)
+        before = bulk_projected(fresh_url, 1500)
 
         rebuilds = [start_cli(fresh_url, "projections", "rebuild") for _ in range(2)]
         outcomes = [(*rebuild.communicate(timeout=300), rebuild.returncode) for rebuild in rebuilds]
