@@ -44,6 +44,25 @@ def _events_column(query: Any, filters: Any) -> str:
     return json_codec.dumps(query_events(query, filters)).decode()
 
 
+def _lower_text(value: Any) -> str | None:
+    # NOTE: PostHog compares a JSON key's text (a string bare, anything else as JSON) and
+    # the whole query's JSON text, case-insensitively.
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json_codec.dumps(value).decode()
+    return text.lower()
+
+
+def _flag_columns(query: Any, filters: Any) -> dict[str, str | None]:
+    """What the `feature_flag` list filter looks into, lower-cased."""
+    filters = filters if isinstance(filters, dict) else {}
+    return {
+        "flag_breakdown": _lower_text(filters.get("breakdown")),
+        "flag_properties": _lower_text(filters.get("properties")),
+        "flag_query": _lower_text(query),
+    }
+
+
 def _encode(field: str, value: Any) -> Any:
     if field in JSON_FIELDS:
         return None if value is None else json_codec.dumps(value).decode()
@@ -56,7 +75,7 @@ class InsightListProjection(EventByEventProjection):
     """Keeps `insights`, `insight_tags` and `insight_tiles` from Insight events."""
 
     name = "insight_list"
-    version = 5
+    version = 6
     topics: ClassVar[tuple[str, ...]] = tuple(
         get_topic(cls)
         for cls in (Insight.Created, Insight.Updated, Insight.Deleted, Insight.Restored)
@@ -82,6 +101,7 @@ class InsightListProjection(EventByEventProjection):
                 "query TEXT, filters TEXT NOT NULL, tags TEXT NOT NULL, sort_order BIGINT, "
                 "favorited INTEGER NOT NULL, saved INTEGER NOT NULL, deleted INTEGER NOT NULL, "
                 "query_type TEXT, legacy_type TEXT, query_events TEXT NOT NULL, "
+                "flag_breakdown TEXT, flag_properties TEXT, flag_query TEXT, "
                 "search_text TEXT NOT NULL, "
                 "created_at BIGINT NOT NULL, created_by_id BIGINT, "
                 "last_modified_at BIGINT NOT NULL, last_modified_by_id BIGINT, "
@@ -144,6 +164,7 @@ class InsightListProjection(EventByEventProjection):
             "query_type": query_type(values["query"]),
             "legacy_type": legacy_type(values["filters"]),
             "query_events": _events_column(values["query"], values["filters"]),
+            **_flag_columns(values["query"], values["filters"]),
             "search_text": search_text(
                 values["name"], values["derived_name"], values["description"], values["tags"]
             ),
@@ -182,7 +203,9 @@ class InsightListProjection(EventByEventProjection):
         if "filters" in after:
             columns["legacy_type"] = legacy_type(after["filters"])
         if {"query", "filters"} & set(after):
-            columns["query_events"] = self._events_after(cursor, event.insight_id, after)
+            query, filters = self._query_after(cursor, event.insight_id, after)
+            columns["query_events"] = _events_column(query, filters)
+            columns.update(_flag_columns(query, filters))
         texts = None
         if {"name", "derived_name", "description", "tags"} & set(after):
             texts = self._texts(cursor, event.insight_id, after)
@@ -220,15 +243,15 @@ class InsightListProjection(EventByEventProjection):
             self._search.index(cursor, event.insight_id, event.project_id, texts)
 
     @staticmethod
-    def _events_after(cursor: Cursor, insight_id: int, after: dict[str, Any]) -> str:
-        """The query_events column after a change of the query or the filters."""
+    def _query_after(cursor: Cursor, insight_id: int, after: dict[str, Any]) -> tuple[Any, Any]:
+        """The query and the filters after a change of either."""
         row = cursor.execute(
             "SELECT query, filters FROM insights WHERE id = %s", (insight_id,)
         ).fetchone()
         assert row is not None
         query = after["query"] if "query" in after else json_codec.loads(row[0] or "null")
         filters = after["filters"] if "filters" in after else json_codec.loads(row[1])
-        return _events_column(query, filters)
+        return query, filters
 
     @staticmethod
     def _texts(cursor: Cursor, insight_id: int, after: dict[str, Any]) -> tuple[Any, ...]:

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from domain.insight_query import INSIGHT_SOURCE_KINDS, QUERY_TYPES
-from projections.search import Match, SearchTerm
+from projections.search import Match, SearchTerm, like_pattern
 from projections.search_index import search_index
 from store import json_codec
 from store.database import Cursor, Database
@@ -39,6 +39,11 @@ _FOUND_WITH_TILES = (
 )
 NULLABLE_ORDER_COLUMNS = frozenset({"name", ORDER_COLUMNS["last_viewed_at"], "sort_order"})
 _SIX_TYPES = frozenset(INSIGHT_SOURCE_KINDS.values())
+# The names of the two insights PostHog generates on every feature flag's dashboard.
+FEATURE_FLAG_INSIGHT_NAMES = (
+    "Feature Flag Called Total Volume",
+    "Feature Flag calls made by unique users per variant",
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,8 @@ class InsightFilter:
     dashboards: list[int] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
+    feature_flag: str | None = None
+    hide_feature_flag_insights: bool = False
     order: str | None = None
     limit: int = 100
     offset: int = 0
@@ -381,6 +388,17 @@ class InsightReader:
                 *params,
                 len(events),
             )
+        if query.feature_flag is not None:
+            flag = query.feature_flag.lower()
+            where.add(
+                "(flag_breakdown LIKE %s ESCAPE '\\' OR flag_query LIKE %s ESCAPE '\\' "
+                "OR flag_properties LIKE %s ESCAPE '\\')",
+                like_pattern(f"$feature/{flag}"),
+                like_pattern(f"$feature/{flag}"),
+                like_pattern(flag),
+            )
+        if query.hide_feature_flag_insights:
+            where.add("(name IS NULL OR name NOT IN (%s, %s))", *FEATURE_FLAG_INSIGHT_NAMES)
         if query.tags:
             # NOTE: EXISTS lets a page be read in index order, stopping at its last row.
             among, params = self._database.one_of("t.tag", query.tags, of="text")

@@ -58,6 +58,8 @@ def _filter(caller: Caller, params: InsightListParams, limit: int, offset: int) 
         dashboards=params.dashboards or [],
         tags=sorted({tag.strip().lower() for tag in params.tags or []}),
         events=params.events or [],
+        feature_flag=params.feature_flag,
+        hide_feature_flag_insights=params.hide_feature_flag_insights,
         order=params.order,
         limit=limit,
         offset=offset,

@@ -139,6 +139,13 @@ class InsightListParams(BaseModel):
     events: Json[list[str]] | None = Field(
         None, description="JSON array of event names the insight's query must all use."
     )
+    feature_flag: str | None = Field(
+        None,
+        description="A flag key: insights broken down by `$feature/<key>` or filtering on it.",
+    )
+    hide_feature_flag_insights: Annotated[bool, BeforeValidator(_lenient_bool)] = Field(
+        False, description="Truthy: leave out the insights generated for feature flags."
+    )
     order: Literal[ORDER_VALUES] | None = Field(  # type: ignore[valid-type]
         None, description="Sort field, optionally prefixed by '-'."
     )
@@ -146,14 +153,15 @@ class InsightListParams(BaseModel):
     offset: int | None = None
     format: Literal["json", "csv"] | None = None
 
-    @field_validator("tags", "events")
+    @field_validator("tags", "events", "feature_flag")
     @classmethod
-    def _no_nul(cls, texts: list[str] | None) -> list[str] | None:
-        if texts and any("\x00" in text for text in texts):
+    def _no_nul(cls, value: list[str] | str | None) -> list[str] | str | None:
+        texts = [value] if isinstance(value, str) else value or []
+        if any("\x00" in text for text in texts):
             raise PydanticCustomError(
                 "null_characters_not_allowed", "Null characters are not allowed."
             )
-        return texts
+        return value
 
     @field_validator("limit", "offset", mode="before")
     @classmethod

@@ -136,7 +136,13 @@ insight_values = st.fixed_dictionaries(
         "saved": st.booleans(),
         "order": st.one_of(st.none(), st.integers(-5, 5)),
         "query": st.sampled_from([None, TRENDS, SQL]),
-        "filters": st.sampled_from([{}, {"insight": "FUNNELS"}]),
+        "filters": st.sampled_from(
+            [
+                {},
+                {"insight": "FUNNELS"},
+                {"breakdown": "$feature/Beta", "properties": [{"key": "beta"}]},
+            ]
+        ),
         "deleted": st.booleans(),
         "dashboards": st.lists(index, max_size=3),
     },
