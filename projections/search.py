@@ -1,6 +1,6 @@
 """Insight search: exact substring matches first, then trigram-similar ones.
 
-Candidates come from the backend's search index (projections/search_index.py); matching and
+Candidates come from the trigram posting lists (projections/search_index.py); matching and
 ranking run here, once per candidate, with pg_trgm's word similarity, so every backend
 answers identically.
 """
@@ -21,6 +21,11 @@ from projections.similarity import (
 NAME_THRESHOLD = 0.3
 DESCRIPTION_THRESHOLD = 0.4
 DESCRIPTION_WEIGHT = 0.5
+# Where a trigram occurs, as bits: similarity is judged per field, exactness on all of them.
+IN_NAMES = 1
+"""In the name or the derived name."""
+IN_DESCRIPTION = 2
+IN_TAGS = 4
 
 
 def like_pattern(term: str) -> str:
@@ -46,17 +51,23 @@ class SearchTerm:
         """Trigrams inside its words: a text containing the term has every one of them."""
         self.grams = sorted(set(word_trigrams(self.text)))
         self._whole_words = whole_words(self.text)
-        # A similarity of at least NAME_THRESHOLD needs at least this many shared trigrams,
-        # because similarity <= shared trigrams / trigrams of the term.
+        # A similarity of at least a threshold needs at least this many trigrams of the term
+        # in that field, because similarity <= shared trigrams / trigrams of the term.
         self.needed = math.ceil(NAME_THRESHOLD * len(self.grams) - 1e-9)
+        self.needed_in_description = math.ceil(DESCRIPTION_THRESHOLD * len(self.grams) - 1e-9)
 
     def __bool__(self) -> bool:
         return bool(self.text)
 
-    def may_match(self, grams: set[str]) -> bool:
-        """Whether a text with these trigrams can match (exactly or similarly) at all."""
-        exact = bool(self.inner) and grams.issuperset(self.inner)
-        return exact or (bool(self.grams) and len(grams.intersection(self.grams)) >= self.needed)
+    def may_match(self, places: dict[str, int]) -> bool:
+        """Whether an insight whose trigrams occur where `places` says can match at all."""
+        if self.inner and all(gram in places for gram in self.inner):
+            return True
+        in_names = sum(bool(places.get(gram, 0) & IN_NAMES) for gram in self.grams)
+        in_description = sum(bool(places.get(gram, 0) & IN_DESCRIPTION) for gram in self.grams)
+        return bool(self.grams) and (
+            in_names >= self.needed or in_description >= self.needed_in_description
+        )
 
     def match(
         self, name: str | None, derived_name: str | None, description: str | None, search_text: str

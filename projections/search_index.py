@@ -2,36 +2,74 @@
 
 PostgreSQL has pg_trgm: a GIN trigram index on the insights' search text answers both the
 substring and the word-similarity prefilter in C, and keeps writes cheap with its pending
-list. SQLite gets the same idea by hand: trigram posting lists, fed through a small pending
-table that is merged in bulk so a write touches one page, not one per trigram. Either way the
-candidates are a superset; the search verifies and ranks them itself.
+list. SQLite gets trigram posting lists. Either way the candidates are a superset; the search
+verifies and ranks them itself.
+
+On SQLite each insight's word trigrams are posted under (project, trigram), each posting
+marking the fields that hold the trigram, so that the similarity prefilter counts per field.
+A write touches one row of a small pending table; every MERGE_AT insights the pending postings
+become one chunk per trigram (a packed array), and once FAN_IN chunks of a trigram share a
+level they are combined into one of the next level. A trigram thus has a few chunks whatever the
+project's size, a search reads a few rows per trigram and counts in numpy, and a posting is
+rewritten once per level. Postings may keep trigrams a text no longer has (never fewer):
+stale entries only add candidates, which the search then rejects.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import defaultdict
 from typing import Any
 
+import numpy as np
 import orjson
 
-from projections.search import NAME_THRESHOLD, SearchTerm, like_pattern
+from projections.search import (
+    IN_DESCRIPTION,
+    IN_NAMES,
+    IN_TAGS,
+    NAME_THRESHOLD,
+    SearchTerm,
+    like_pattern,
+)
 from projections.similarity import word_trigrams
 from store.database import Cursor
 
-# A merge inserts this many insights' postings at once: one write per page, not per trigram.
 MERGE_AT = 256
+FAN_IN = 4
+# Trigrams per statement: a search term has fewer, a merge is split into batches.
+BATCH = 500
+# A posting is the insight id shifted left by PLACE_BITS, or-ed with where the trigram occurs.
+PLACE_BITS = 3
+POSTING = np.dtype("<i8")
+INSERT_CHUNKS = "INSERT INTO insight_trigram_chunks (project_id, trigram, level, chunk, postings)"
 Texts = tuple[Any, ...]
 """An insight's searchable texts: name, derived name, description and the list of tags."""
 
 
-def search_trigrams(texts: Texts) -> set[str]:
-    """Every word trigram of an insight's searchable texts."""
+def search_trigrams(texts: Texts) -> dict[str, int]:
+    """Every word trigram of an insight's searchable texts, with where it occurs."""
     name, derived_name, description, tags = texts
-    grams: set[str] = set()
-    for text in (name, derived_name, description, *tags):
-        if text:
-            grams.update(word_trigrams(text))
-    return grams
+    places: dict[str, int] = defaultdict(int)
+    fields = [(name, IN_NAMES), (derived_name, IN_NAMES), (description, IN_DESCRIPTION)]
+    for text, place in fields + [(tag, IN_TAGS) for tag in tags]:
+        for gram in word_trigrams(text or ""):
+            places[gram] |= place
+    return places
+
+
+def _group_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts."""
+    return np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+
+
+def _packed(postings: np.ndarray) -> bytes:
+    ordered = np.sort(postings.astype(POSTING))
+    return ordered[_group_starts(ordered)].tobytes()
+
+
+def _one_of(grams: list[str]) -> tuple[str, list[str]]:
+    return f"trigram IN ({', '.join(['%s'] * len(grams))})", grams
 
 
 class SearchIndex(ABC):
@@ -79,25 +117,26 @@ class PgTrgmIndex(SearchIndex):
         return [int(row[0]) for row in rows]
 
 
-class TrigramPostings(SearchIndex):
-    """Posting lists `(project, trigram) -> insights` plus a pending list merged in bulk.
+class TrigramChunks(SearchIndex):
+    """Posting lists in chunks of levels, fed through a pending table (SQLite)."""
 
-    Postings may keep trigrams a text no longer has (never fewer): stale entries only add
-    candidates, which the search then rejects.
-    """
-
-    tables = ("insight_trigrams", "insight_trigrams_pending")
+    tables = ("insight_trigram_chunks", "insight_trigrams_pending", "insight_trigram_merges")
 
     def ddl(self) -> list[str]:
         return [
             (
-                "CREATE TABLE IF NOT EXISTS insight_trigrams ("
-                "project_id BIGINT NOT NULL, trigram TEXT NOT NULL, insight_id BIGINT NOT NULL, "
-                "PRIMARY KEY (project_id, trigram, insight_id)) WITHOUT ROWID"
+                "CREATE TABLE IF NOT EXISTS insight_trigram_chunks ("
+                "project_id BIGINT NOT NULL, trigram TEXT NOT NULL, level INTEGER NOT NULL, "
+                "chunk BIGINT NOT NULL, postings BLOB NOT NULL, "
+                "PRIMARY KEY (project_id, trigram, level, chunk)) WITHOUT ROWID"
             ),
             (
                 "CREATE TABLE IF NOT EXISTS insight_trigrams_pending ("
                 "insight_id INTEGER PRIMARY KEY, project_id BIGINT NOT NULL, grams TEXT NOT NULL)"
+            ),
+            (
+                "CREATE TABLE IF NOT EXISTS insight_trigram_merges ("
+                "id INTEGER PRIMARY KEY, merges BIGINT NOT NULL)"
             ),
         ]
 
@@ -105,66 +144,147 @@ class TrigramPostings(SearchIndex):
         cursor.execute(
             "INSERT INTO insight_trigrams_pending (insight_id, project_id, grams) "
             "VALUES (%s, %s, %s) ON CONFLICT (insight_id) DO UPDATE SET grams = excluded.grams",
-            (insight_id, project_id, orjson.dumps(sorted(search_trigrams(texts))).decode()),
+            (insight_id, project_id, orjson.dumps(search_trigrams(texts)).decode()),
         )
         row = cursor.execute("SELECT count(*) FROM insight_trigrams_pending").fetchone()
         if row is not None and row[0] >= MERGE_AT:
             self._merge(cursor)
 
-    @staticmethod
-    def _merge(cursor: Cursor) -> None:
-        pending = cursor.execute(
+    def _merge(self, cursor: Cursor) -> None:
+        """Turn the pending postings into level-0 chunks, then combine full levels."""
+        merge = self._next_merge(cursor)
+        postings: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for insight_id, project_id, grams in cursor.execute(
             "SELECT insight_id, project_id, grams FROM insight_trigrams_pending"
-        ).fetchall()
-        cursor.executemany(
-            "INSERT INTO insight_trigrams (project_id, trigram, insight_id) VALUES (%s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            sorted(
-                (project_id, gram, insight_id)
-                for insight_id, project_id, grams in pending
-                for gram in orjson.loads(grams)
-            ),
+        ).fetchall():
+            for gram, places in orjson.loads(grams).items():
+                postings[project_id][gram].append(insight_id << PLACE_BITS | places)
+        cursor.insert_values(
+            INSERT_CHUNKS,
+            [
+                (project_id, gram, 0, merge, _packed(np.array(values, dtype=POSTING)))
+                for project_id, grams in sorted(postings.items())
+                for gram, values in sorted(grams.items())
+            ],
         )
         cursor.execute("DELETE FROM insight_trigrams_pending")
+        for project_id, grams in sorted(postings.items()):
+            touched = sorted(grams)
+            for start in range(0, len(touched), BATCH):
+                self._combine(cursor, project_id, touched[start : start + BATCH], merge)
 
-    def candidates(self, cursor: Cursor, project_id: int, term: SearchTerm) -> list[int]:
-        found: set[int] = set()
-        postings = "SELECT insight_id FROM insight_trigrams WHERE project_id = %s AND trigram IN"
-        if term.inner:
-            marks = ", ".join(["%s"] * len(term.inner))
-            sql = f"{postings} ({marks}) GROUP BY insight_id HAVING count(*) = %s"
-            found.update(
+    @staticmethod
+    def _next_merge(cursor: Cursor) -> int:
+        row = cursor.execute("SELECT merges FROM insight_trigram_merges WHERE id = 1").fetchone()
+        merge = (int(row[0]) if row else 0) + 1
+        cursor.execute(
+            "INSERT INTO insight_trigram_merges (id, merges) VALUES (1, %s) "
+            "ON CONFLICT (id) DO UPDATE SET merges = excluded.merges",
+            (merge,),
+        )
+        return merge
+
+    @staticmethod
+    def _combine(cursor: Cursor, project_id: int, grams: list[str], merge: int) -> None:
+        level = 0
+        while grams:
+            among, params = _one_of(grams)
+            scope = f"project_id = %s AND level = %s AND {among}"
+            full = [
                 row[0]
                 for row in cursor.execute(
-                    sql, (project_id, *term.inner, len(term.inner))
+                    f"SELECT trigram FROM insight_trigram_chunks WHERE {scope} "
+                    "GROUP BY trigram HAVING count(*) >= %s",
+                    (project_id, level, *params, FAN_IN),
                 ).fetchall()
+            ]
+            if not full:
+                return
+            among, params = _one_of(full)
+            scope = f"project_id = %s AND level = %s AND {among}"
+            chunks: dict[str, list[np.ndarray]] = defaultdict(list)
+            for gram, blob in cursor.execute(
+                f"SELECT trigram, postings FROM insight_trigram_chunks WHERE {scope}",
+                (project_id, level, *params),
+            ).fetchall():
+                chunks[gram].append(np.frombuffer(blob, dtype=POSTING))
+            cursor.execute(
+                f"DELETE FROM insight_trigram_chunks WHERE {scope}", (project_id, level, *params)
             )
-        else:
+            cursor.insert_values(
+                INSERT_CHUNKS,
+                [
+                    (project_id, gram, level + 1, merge, _packed(np.concatenate(arrays)))
+                    for gram, arrays in sorted(chunks.items())
+                ],
+            )
+            grams, level = full, level + 1
+
+    def candidates(self, cursor: Cursor, project_id: int, term: SearchTerm) -> list[int]:
+        found = set(self._posted(cursor, project_id, term))
+        if not term.inner:
             # Too short to narrow a substring match: test every live insight of the project.
             found.update(
-                row[0]
+                int(row[0])
                 for row in cursor.execute(
                     "SELECT id FROM insights WHERE project_id = %s AND deleted = 0 "
                     "AND search_text LIKE %s ESCAPE '\\'",
                     (project_id, like_pattern(term.text)),
                 ).fetchall()
             )
-        if term.grams:
-            marks = ", ".join(["%s"] * len(term.grams))
-            sql = f"{postings} ({marks}) GROUP BY insight_id HAVING count(*) >= %s"
-            found.update(
-                row[0]
-                for row in cursor.execute(sql, (project_id, *term.grams, term.needed)).fetchall()
-            )
         for insight_id, grams in cursor.execute(
             "SELECT insight_id, grams FROM insight_trigrams_pending WHERE project_id = %s",
             (project_id,),
         ).fetchall():
-            if term.may_match(set(orjson.loads(grams))):
-                found.add(insight_id)
-        return sorted(int(insight_id) for insight_id in found)
+            if term.may_match(orjson.loads(grams)):
+                found.add(int(insight_id))
+        return sorted(found)
+
+    @staticmethod
+    def _posted(cursor: Cursor, project_id: int, term: SearchTerm) -> list[int]:
+        """Candidates among the merged postings, counted per field in numpy."""
+        wanted = sorted({*term.inner, *term.grams})
+        if not wanted:
+            return []
+        among, params = _one_of(wanted)
+        chunks: dict[str, list[np.ndarray]] = defaultdict(list)
+        for gram, blob in cursor.execute(
+            f"SELECT trigram, postings FROM insight_trigram_chunks WHERE project_id = %s "
+            f"AND {among}",
+            (project_id, *params),
+        ).fetchall():
+            chunks[gram].append(np.frombuffer(blob, dtype=POSTING))
+        if not chunks:
+            return []
+        inner, grams = set(term.inner), set(term.grams)
+        ids, in_inner, in_names, in_description = [], [], [], []
+        for gram, arrays in chunks.items():
+            # One entry per insight: a stale posting may repeat it with other places.
+            postings = np.sort(np.concatenate(arrays))
+            insights = postings >> PLACE_BITS
+            starts = _group_starts(insights)
+            places = np.bitwise_or.reduceat(postings & ((1 << PLACE_BITS) - 1), starts)
+            ids.append(insights[starts])
+            in_inner.append(np.full(len(starts), gram in inner))
+            in_names.append((places & IN_NAMES != 0) & (gram in grams))
+            in_description.append((places & IN_DESCRIPTION != 0) & (gram in grams))
+        every = np.concatenate(ids)
+        order = np.argsort(every)
+        starts = _group_starts(every[order])
+        unique = every[order][starts]
+
+        def count(flags: list[np.ndarray]) -> np.ndarray:
+            return np.add.reduceat(np.concatenate(flags)[order].astype(np.int64), starts)
+
+        hits = np.zeros(len(unique), dtype=bool)
+        if term.inner:
+            hits |= count(in_inner) >= len(term.inner)
+        if term.grams:
+            hits |= count(in_names) >= term.needed
+            hits |= count(in_description) >= term.needed_in_description
+        return [int(insight_id) for insight_id in unique[hits]]
 
 
 def search_index(dialect: str) -> SearchIndex:
     """The prefilter for this backend."""
-    return PgTrgmIndex() if dialect == "postgresql" else TrigramPostings()
+    return PgTrgmIndex() if dialect == "postgresql" else TrigramChunks()
