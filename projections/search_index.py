@@ -124,6 +124,8 @@ class TrigramChunks(SearchIndex):
 
     def ddl(self) -> list[str]:
         return [
+            # Row-per-posting lists of insight_list version 5 and before.
+            "DROP TABLE IF EXISTS insight_trigrams",
             (
                 "CREATE TABLE IF NOT EXISTS insight_trigram_chunks ("
                 "project_id BIGINT NOT NULL, trigram TEXT NOT NULL, level INTEGER NOT NULL, "
