@@ -63,6 +63,24 @@ def _group_starts(ordered: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
 
 
+def _count_by_insight(
+    insights: np.ndarray, flags: list[np.ndarray]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The distinct insights, and for each set of flags how many of each insight's postings
+    have the flag set."""
+    low, high = int(insights.min()), int(insights.max())
+    if high - low < 4 * len(insights):
+        # Ids close together (one project's insights mostly are): count by offset, no sort.
+        offsets = insights - low
+        present = np.bincount(offsets) > 0
+        counts = [np.bincount(offsets, weights=flag)[present] for flag in flags]
+        return np.flatnonzero(present) + low, counts
+    order = np.argsort(insights)
+    starts = _group_starts(insights[order])
+    counts = [np.add.reduceat(flag[order].astype(np.int32), starts) for flag in flags]
+    return insights[order][starts], counts
+
+
 def _packed(postings: np.ndarray) -> bytes:
     ordered = np.sort(postings.astype(POSTING))
     return ordered[_group_starts(ordered)].tobytes()
@@ -249,41 +267,37 @@ class TrigramChunks(SearchIndex):
         if not wanted:
             return []
         among, params = _one_of(wanted)
-        chunks: dict[str, list[np.ndarray]] = defaultdict(list)
+        inner, grams = set(term.inner), set(term.grams)
+        arrays, kinds = [], []
         for gram, blob in cursor.execute(
             f"SELECT trigram, postings FROM insight_trigram_chunks WHERE project_id = %s "
             f"AND {among}",
             (project_id, *params),
         ).fetchall():
-            chunks[gram].append(np.frombuffer(blob, dtype=POSTING))
-        if not chunks:
+            postings = np.frombuffer(blob, dtype=POSTING)
+            arrays.append(postings)
+            kinds.append(np.full(len(postings), (gram in inner) | (gram in grams) << 1, np.int8))
+        if not arrays:
             return []
-        inner, grams = set(term.inner), set(term.grams)
-        ids, in_inner, in_names, in_description = [], [], [], []
-        for gram, arrays in chunks.items():
-            # One entry per insight: a stale posting may repeat it with other places.
-            postings = np.sort(np.concatenate(arrays))
-            insights = postings >> PLACE_BITS
-            starts = _group_starts(insights)
-            places = np.bitwise_or.reduceat(postings & ((1 << PLACE_BITS) - 1), starts)
-            ids.append(insights[starts])
-            in_inner.append(np.full(len(starts), gram in inner))
-            in_names.append((places & IN_NAMES != 0) & (gram in grams))
-            in_description.append((places & IN_DESCRIPTION != 0) & (gram in grams))
-        every = np.concatenate(ids)
-        order = np.argsort(every)
-        starts = _group_starts(every[order])
-        unique = every[order][starts]
-
-        def count(flags: list[np.ndarray]) -> np.ndarray:
-            return np.add.reduceat(np.concatenate(flags)[order].astype(np.int64), starts)
-
+        postings = np.concatenate(arrays)
+        kind = np.concatenate(kinds)
+        # NOTE: an insight indexed again may appear twice under a trigram until its chunks are
+        # combined; counting it twice only adds a candidate, which the search then rejects.
+        in_grams = (kind & 2) != 0
+        unique, (inner_count, names_count, description_count) = _count_by_insight(
+            postings >> PLACE_BITS,
+            [
+                (kind & 1) != 0,
+                in_grams & ((postings & IN_NAMES) != 0),
+                in_grams & ((postings & IN_DESCRIPTION) != 0),
+            ],
+        )
         hits = np.zeros(len(unique), dtype=bool)
         if term.inner:
-            hits |= count(in_inner) >= len(term.inner)
+            hits |= inner_count >= len(term.inner)
         if term.grams:
-            hits |= count(in_names) >= term.needed
-            hits |= count(in_description) >= term.needed_in_description
+            hits |= names_count >= term.needed
+            hits |= description_count >= term.needed_in_description
         return [int(insight_id) for insight_id in unique[hits]]
 
 

@@ -53,18 +53,21 @@ def similar(term: str, name: str | None, derived: str | None, description: str |
 @given(
     writes=st.lists(st.tuples(st.integers(1, 12), texts), min_size=1, max_size=40),
     terms=st.lists(sentences, min_size=1, max_size=4),
+    spread=st.sampled_from([1, 10**12]),
 )
 def test_every_matching_insight_is_a_candidate(
     fresh_backend: Backend,
     small_merges: None,
     writes: list[tuple[int, tuple[object, ...]]],
     terms: list[str],
+    spread: int,
 ) -> None:
+    # Ids close together are counted by offset, ids far apart by sorting.
     project_id = next(projects)
     index = TrigramChunks()
     current: dict[int, tuple[object, ...]] = {}
     for offset, values in writes:
-        insight_id = project_id * 100 + offset
+        insight_id = offset * spread + project_id * 100
         with fresh_backend.database.transaction() as cursor:
             index.index(cursor, insight_id, project_id, values)
         current[insight_id] = values
