@@ -25,6 +25,7 @@ import numpy as np
 import orjson
 
 from projections.search import (
+    DESCRIPTION_THRESHOLD,
     IN_DESCRIPTION,
     IN_NAMES,
     IN_TAGS,
@@ -109,14 +110,15 @@ class SearchIndex(ABC):
 
 
 class PgTrgmIndex(SearchIndex):
-    """pg_trgm's GIN index on `insights.search_text`."""
+    """pg_trgm's GIN index on the search text (for substrings) and on each field."""
 
     def ddl(self) -> list[str]:
         return [
             "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
             (
-                "CREATE INDEX IF NOT EXISTS insights_search_trgm "
-                "ON insights USING gin (search_text gin_trgm_ops)"
+                "CREATE INDEX IF NOT EXISTS insights_search_trgm ON insights USING gin ("
+                "search_text gin_trgm_ops, name gin_trgm_ops, derived_name gin_trgm_ops, "
+                "description gin_trgm_ops)"
             ),
         ]
 
@@ -124,15 +126,21 @@ class PgTrgmIndex(SearchIndex):
         """Nothing to do: PostgreSQL maintains the GIN index."""
 
     def candidates(self, cursor: Cursor, project_id: int, term: SearchTerm) -> list[int]:
-        # NOTE: a text similar in one field is at least as similar in their concatenation,
-        # so the threshold on search_text is a safe prefilter for every field.
+        # NOTE: `<%` compares with one threshold at a time: the names' first, then the
+        # description's, each field on its own as the search judges it.
+        live = "project_id = %s AND deleted = 0"
         cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {NAME_THRESHOLD}")
         rows = cursor.execute(
-            "SELECT id FROM insights WHERE project_id = %s AND deleted = 0 "
-            "AND (search_text LIKE %s ESCAPE '\\' OR %s <%% search_text)",
-            (project_id, like_pattern(term.text), term.text),
+            f"SELECT id FROM insights WHERE {live} AND (search_text LIKE %s ESCAPE '\\' "
+            "OR %s <%% name OR %s <%% derived_name)",
+            (project_id, like_pattern(term.text), term.text, term.text),
         ).fetchall()
-        return [int(row[0]) for row in rows]
+        cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {DESCRIPTION_THRESHOLD}")
+        rows += cursor.execute(
+            f"SELECT id FROM insights WHERE {live} AND %s <%% description",
+            (project_id, term.text),
+        ).fetchall()
+        return sorted({int(row[0]) for row in rows})
 
 
 class TrigramChunks(SearchIndex):
