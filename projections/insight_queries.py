@@ -300,11 +300,18 @@ class InsightReader:
         where = self._where(query, candidates)
         column = ORDER_COLUMNS[query.order.lstrip("-")] if query.order else "id"
         rows = cursor.execute(
-            f"SELECT id, name, derived_name, description, search_text, {column} "
+            f"SELECT id, name, derived_name, description, tags, {column} "
             f"FROM insights WHERE {where.sql()}",
             where.params,
         ).fetchall()
-        matches = [(row, term.match(row[1], row[2], row[3], row[4])) for row in rows]
+        similarities = self._index.similarities(cursor, term, [row[0] for row in rows]) or {}
+        matches = [
+            (
+                row,
+                term.match(row[1], row[2], row[3], orjson.loads(row[4]), similarities.get(row[0])),
+            )
+            for row in rows
+        ]
         ranked = _rank([(row, match) for row, match in matches if match is not None], query.order)
         page = ranked[query.offset : query.offset + query.limit]
         full = {}

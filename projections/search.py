@@ -1,13 +1,15 @@
 """Insight search: exact substring matches first, then trigram-similar ones.
 
-Candidates come from the trigram posting lists (projections/search_index.py); matching and
-ranking run here, once per candidate, with pg_trgm's word similarity, so every backend
-answers identically.
+Candidates come from the backend's search index (projections/search_index.py); matching and
+ranking run here, once per candidate, with pg_trgm's word similarity: PostgreSQL's own where
+the database is PostgreSQL, as in PostHog, and a Python implementation of it on SQLite, which
+gives the same for texts whose words PostgreSQL and Python split and lower-case alike.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from projections.similarity import (
@@ -26,6 +28,8 @@ IN_NAMES = 1
 """In the name or the derived name."""
 IN_DESCRIPTION = 2
 IN_TAGS = 4
+Similarities = tuple[float, float, float]
+"""Word similarities of a term to a name, a derived name and a description."""
 
 
 def like_pattern(term: str) -> str:
@@ -70,10 +74,20 @@ class SearchTerm:
         )
 
     def match(
-        self, name: str | None, derived_name: str | None, description: str | None, search_text: str
+        self,
+        name: str | None,
+        derived_name: str | None,
+        description: str | None,
+        tags: Sequence[str],
+        similarities: Similarities | None = None,
     ) -> Match | None:
-        """How a row matches, or None when it does not."""
-        exact = self.text in search_text
+        """How a row matches, or None when it does not. `similarities` are the database's
+        own word similarities of the name, derived name and description, where it has them."""
+        exact = any(
+            self.text in text.lower() for text in (name, derived_name, description, *tags) if text
+        )
+        if similarities is not None:
+            return self._judged(exact, similarities)
         # (bound, shared trigrams, text, threshold, weight), most promising first by the upper
         # bound of its weighted similarity: a field that cannot beat what is known already is
         # never computed.
@@ -102,6 +116,14 @@ class SearchTerm:
         if not exact and not similar:
             return None
         return Match(exact=exact, score=score)
+
+    @staticmethod
+    def _judged(exact: bool, similarities: Similarities) -> Match | None:
+        name, derived_name, description = similarities
+        similar = max(name, derived_name) >= NAME_THRESHOLD or description >= DESCRIPTION_THRESHOLD
+        if not exact and not similar:
+            return None
+        return Match(exact=exact, score=max(name, derived_name, DESCRIPTION_WEIGHT * description))
 
     def _shared(self, text: str | None) -> int:
         """How many of the term's trigrams `text` has (without listing all of its own)."""

@@ -31,6 +31,7 @@ from projections.search import (
     IN_TAGS,
     NAME_THRESHOLD,
     SearchTerm,
+    Similarities,
     like_pattern,
 )
 from projections.similarity import word_trigrams
@@ -108,6 +109,13 @@ class SearchIndex(ABC):
     def candidates(self, cursor: Cursor, project_id: int, term: SearchTerm) -> list[int]:
         """Ids of the project's live insights that may match `term` (a superset)."""
 
+    def similarities(
+        self, cursor: Cursor, term: SearchTerm, insight_ids: list[int]
+    ) -> dict[int, Similarities] | None:
+        """The database's own word similarities of `term` to each insight's fields, or None
+        where the search computes them itself."""
+        return None
+
 
 class PgTrgmIndex(SearchIndex):
     """pg_trgm's GIN index on the search text (for substrings) and on each field."""
@@ -141,6 +149,20 @@ class PgTrgmIndex(SearchIndex):
             (project_id, term.text),
         ).fetchall()
         return sorted({int(row[0]) for row in rows})
+
+    def similarities(
+        self, cursor: Cursor, term: SearchTerm, insight_ids: list[int]
+    ) -> dict[int, Similarities] | None:
+        # NOTE: PostgreSQL's, not Python's: the prefilter above judged the fields with them,
+        # and pg_trgm splits and lower-cases some scripts differently from Python.
+        rows = cursor.execute(
+            "SELECT id, coalesce(word_similarity(%s, name), 0), "
+            "coalesce(word_similarity(%s, derived_name), 0), "
+            "coalesce(word_similarity(%s, description), 0) "
+            "FROM insights WHERE id = ANY(%s::bigint[])",
+            (term.text, term.text, term.text, insight_ids),
+        ).fetchall()
+        return {int(row[0]): (float(row[1]), float(row[2]), float(row[3])) for row in rows}
 
 
 class TrigramChunks(SearchIndex):
