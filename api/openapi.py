@@ -12,6 +12,7 @@ from typing import Any
 import falcon
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
+from api.formats import send
 from api.schemas.common import ErrorOut
 
 spec = SpecTree(
@@ -64,4 +65,4 @@ class Schema:
     """GET /api/schema: the OpenAPI document (public)."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = spec.spec
+        send(resp, spec.spec)

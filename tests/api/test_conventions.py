@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import falcon.testing
@@ -684,6 +686,17 @@ class TestOpenApiDocument:
         assert result.headers["content-type"].startswith("application/json")
         assert result.json["openapi"].startswith("3.")
         assert result.json["info"]["title"]
+
+    def test_the_schema_answers_format_csv_like_every_endpoint(
+        self, client: falcon.testing.TestClient
+    ) -> None:
+        result = client.simulate_get("/api/schema", params={"format": "csv"})
+
+        assert result.status_code == 200
+        assert result.headers["content-type"] == "text/csv; charset=utf-8"
+        header, row = list(csv.reader(io.StringIO(result.text)))
+        assert header == sorted(header)
+        assert row[header.index("openapi")].startswith("3.")
 
     def test_every_served_route_and_method_is_documented(
         self, client: falcon.testing.TestClient, routes: list[ServedRoute]
