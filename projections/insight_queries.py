@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 
-from domain.insight_query import INSIGHT_SOURCE_KINDS, QUERY_TYPES
-from projections.search import Match, SearchTerm, like_pattern
+from projections.insight_filter import ORDER_COLUMNS, FilterSql, InsightFilter, Where
+from projections.search import Match, SearchTerm
 from projections.search_index import search_index
 from store import json_codec
 from store.database import Cursor, Database
@@ -19,30 +19,11 @@ _COLUMNS = (
     "filters, tags, sort_order, favorited, saved, deleted, created_at, created_by_id, "
     "last_modified_at, last_modified_by_id, updated_at"
 )
-# NOTE: `order` values the API accepts and the columns they sort by. NULL sorts as the
-# lowest value everywhere, so `-last_viewed_at` puts never-viewed insights last.
-ORDER_COLUMNS = {
-    "id": "id",
-    "name": "name",
-    "created_at": "created_at",
-    "last_modified_at": "last_modified_at",
-    # Views are another read model: the latest view of each insight by anyone.
-    "last_viewed_at": "(SELECT lv.last_viewed_at FROM insight_last_views lv "
-    "WHERE lv.insight_id = insights.id)",
-    "order": "sort_order",
-}
 _FOUND_WITH_TILES = (
     ", ".join(f"insights.{column.strip()}" for column in _COLUMNS.split(","))
     + ", t.tile_id, t.dashboard_id FROM insights "
     "LEFT JOIN (insight_tiles t JOIN dashboards d ON d.id = t.dashboard_id AND d.deleted = 0) "
     "ON t.insight_id = insights.id AND t.active = 1"
-)
-NULLABLE_ORDER_COLUMNS = frozenset({"name", ORDER_COLUMNS["last_viewed_at"], "sort_order"})
-_SIX_TYPES = frozenset(INSIGHT_SOURCE_KINDS.values())
-# The names of the two insights PostHog generates on every feature flag's dashboard.
-FEATURE_FLAG_INSIGHT_NAMES = (
-    "Feature Flag Called Total Volume",
-    "Feature Flag calls made by unique users per variant",
 )
 
 
@@ -113,34 +94,6 @@ class Tile:
     dashboard_id: int
 
 
-@dataclass
-class InsightFilter:
-    """Every list filter of PostHog's insights list, already parsed and validated."""
-
-    project_id: int
-    short_id: str | None = None
-    search: str | None = None
-    created_by: list[int] = field(default_factory=list)
-    created_by_caller: int | None = None
-    favorited: bool = False
-    saved: bool | None = None
-    insight_type: str | None = None
-    modified_after: int | None = None
-    modified_before: int | None = None
-    created_after: int | None = None
-    created_before: int | None = None
-    viewed_after: int | None = None
-    viewed_before: int | None = None
-    dashboards: list[int] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)
-    feature_flag: str | None = None
-    hide_feature_flag_insights: bool = False
-    order: str | None = None
-    limit: int = 100
-    offset: int = 0
-
-
 def _rank(
     hits: list[tuple[Sequence[Any], Match]], order: str | None
 ) -> list[tuple[Sequence[Any], Match]]:
@@ -162,25 +115,12 @@ def _rank(
     return ranked
 
 
-class _Where:
-    def __init__(self) -> None:
-        self.clauses: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, clause: str, *params: Any) -> None:
-        self.clauses.append(clause)
-        self.params.extend(params)
-
-    def sql(self) -> str:
-        return " AND ".join(self.clauses)
-
-
 class InsightReader:
     """Reads insights from the read model; never from the event store."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._postgres = database.dialect == "postgresql"
+        self._filters = FilterSql(database)
         self._index = search_index(database.dialect)
 
     def live_ids(self, project_id: int, insight_ids: Iterable[int]) -> list[int]:
@@ -259,16 +199,16 @@ class InsightReader:
         with self._database.transaction() as cursor:
             if term:
                 return self._search(cursor, query, term)
-            where = self._where(query)
+            where = self._filters.where(query)
             count = self._count(cursor, query, where)
             rows = cursor.execute(
                 f"SELECT {_COLUMNS} FROM insights WHERE {where.sql()} "
-                f"ORDER BY {self._order_by(query.order)} LIMIT %s OFFSET %s",
+                f"ORDER BY {self._filters.order_by(query.order)} LIMIT %s OFFSET %s",
                 [*where.params, query.limit, query.offset],
             ).fetchall()
         return count, [InsightRow.from_row(row) for row in rows]
 
-    def _count(self, cursor: Cursor, query: InsightFilter, where: _Where) -> int:
+    def _count(self, cursor: Cursor, query: InsightFilter, where: Where) -> int:
         """The number of matches; the two commonest lists count from small tables."""
         unfiltered = InsightFilter(
             project_id=query.project_id, order=query.order, limit=query.limit, offset=query.offset
@@ -297,7 +237,7 @@ class InsightReader:
         candidates = self._index.candidates(cursor, query.project_id, term)
         if not candidates:
             return 0, []
-        where = self._where(query, candidates)
+        where = self._filters.where(query, candidates)
         column = ORDER_COLUMNS[query.order.lstrip("-")] if query.order else "id"
         rows = cursor.execute(
             f"SELECT id, name, derived_name, description, tags, {column} "
@@ -327,122 +267,3 @@ class InsightReader:
             InsightRow.from_row(full[row[0]], "exact" if match.exact else "similar")
             for row, match in page
         ]
-
-    def _where(self, query: InsightFilter, candidates: list[int] | None = None) -> _Where:
-        where = _Where()
-        if candidates is None:
-            where.add("project_id = %s AND deleted = 0", query.project_id)
-        else:
-            # NOTE: unary + keeps SQLite's planner on the id lookups instead of scanning the
-            # whole project through the (project_id, deleted) indexes.
-            among, params = self._database.one_of("id", candidates)
-            where.add(among, *params)
-            where.add("+project_id = %s AND +deleted = 0", query.project_id)
-        if query.short_id is not None:
-            where.add("short_id = %s", query.short_id)
-        if query.created_by:
-            among, params = self._database.one_of("created_by_id", query.created_by)
-            where.add(among, *params)
-        if query.created_by_caller is not None:
-            where.add("created_by_id = %s", query.created_by_caller)
-        if query.favorited:
-            where.add("favorited = 1")
-        if query.saved is True:
-            where.add(
-                "(saved = 1 OR EXISTS (SELECT 1 FROM insight_tiles t "
-                "JOIN dashboards d ON d.id = t.dashboard_id "
-                "WHERE t.insight_id = insights.id AND t.active = 1 AND d.deleted = 0))"
-            )
-        elif query.saved is False:
-            where.add("saved = 0")
-        if query.insight_type is not None:
-            self._type_clause(where, query.insight_type)
-        for column, operator, value in (
-            ("last_modified_at", ">", query.modified_after),
-            ("last_modified_at", "<", query.modified_before),
-            ("created_at", ">", query.created_after),
-            ("created_at", "<", query.created_before),
-        ):
-            if value is not None:
-                where.add(f"{column} {operator} %s", value)
-        for operator, value in ((">", query.viewed_after), ("<", query.viewed_before)):
-            # Never-viewed insights have no row, so either bound excludes them.
-            if value is not None:
-                where.add(
-                    "id IN (SELECT insight_id FROM insight_last_views "
-                    f"WHERE project_id = %s AND last_viewed_at {operator} %s)",
-                    query.project_id,
-                    value,
-                )
-        if query.dashboards:
-            # On every one of the dashboards: as many of them as it has live tiles on.
-            dashboards = sorted(set(query.dashboards))
-            among, params = self._database.one_of("t.dashboard_id", dashboards)
-            where.add(
-                "(SELECT count(*) FROM insight_tiles t JOIN dashboards d ON d.id = t.dashboard_id "
-                f"WHERE t.insight_id = insights.id AND {among} AND t.active = 1 "
-                "AND d.deleted = 0) = %s",
-                *params,
-                len(dashboards),
-            )
-        if query.events:
-            # Uses every one of the events: as many of them as its query_events holds.
-            events = sorted(set(query.events))
-            among, params = self._database.one_of("value", events, of="text")
-            where.add(
-                f"(SELECT count(*) FROM {self._database.json_elements('query_events')} "
-                f"WHERE {among}) = %s",
-                *params,
-                len(events),
-            )
-        if query.feature_flag is not None:
-            flag = query.feature_flag.lower()
-            where.add(
-                "(flag_breakdown LIKE %s ESCAPE '\\' OR flag_query LIKE %s ESCAPE '\\' "
-                "OR flag_properties LIKE %s ESCAPE '\\')",
-                like_pattern(f"$feature/{flag}"),
-                like_pattern(f"$feature/{flag}"),
-                like_pattern(flag),
-            )
-        if query.hide_feature_flag_insights:
-            where.add("(name IS NULL OR name NOT IN (%s, %s))", *FEATURE_FLAG_INSIGHT_NAMES)
-        if query.tags:
-            # NOTE: EXISTS lets a page be read in index order, stopping at its last row.
-            among, params = self._database.one_of("t.tag", query.tags, of="text")
-            where.add(
-                "EXISTS (SELECT 1 FROM insight_tags t WHERE t.insight_id = insights.id "
-                f"AND {among})",
-                *params,
-            )
-        return where
-
-    @staticmethod
-    def _type_clause(where: _Where, insight_type: str) -> None:
-        if insight_type in _SIX_TYPES:
-            where.add(
-                "(query_type = %s OR (query IS NULL AND legacy_type = %s))",
-                insight_type,
-                insight_type,
-            )
-        elif insight_type in QUERY_TYPES:
-            where.add("query_type = %s", insight_type)
-        else:
-            where.add("query IS NULL AND legacy_type = %s", insight_type)
-
-    def _order_by(self, order: str | None) -> str:
-        if order is None:
-            return "last_modified_at DESC, id DESC"
-        descending = order.startswith("-")
-        column = ORDER_COLUMNS[order.lstrip("-")]
-        direction = "DESC" if descending else "ASC"
-        if column in NULLABLE_ORDER_COLUMNS:
-            # Spelled out only where NULLs exist: a NULLS clause the index does not have
-            # would make PostgreSQL sort instead of reading the index in order.
-            direction += " NULLS LAST" if descending else " NULLS FIRST"
-        if column == "name" and self._postgres:
-            column = 'name COLLATE "C"'
-        return (
-            f"{column} {direction}, id {direction.split()[0]}"
-            if column != "id"
-            else f"id {direction}"
-        )

@@ -27,7 +27,7 @@ from api.schemas.common import (
     truthy,
 )
 from domain.insight import INT32_MAX, INT32_MIN, MAX_TAG_LENGTH, MAX_TEXT_LENGTH
-from projections.insight_queries import ORDER_COLUMNS
+from projections.insight_filter import ORDER_COLUMNS
 from store import json_codec
 
 Text = Annotated[str | None, Field(max_length=MAX_TEXT_LENGTH)]
