@@ -11,6 +11,8 @@ from tests.tenants import Tenant
 
 TOTAL_VOLUME = "Feature Flag Called Total Volume"
 UNIQUE_USERS = "Feature Flag calls made by unique users per variant"
+# The insights of the `flagged` fixture that name the flag new-checkout.
+NAMING_NEW_CHECKOUT = {"Query breakdown", "Legacy breakdown", "Legacy property"}
 
 
 def broken_down_by(flag: str) -> dict[str, Any]:
@@ -42,26 +44,14 @@ class TestFeatureFlagFilter:
         return tenant
 
     def test_breakdowns_and_properties_naming_the_flag_match(self, flagged: Tenant) -> None:
-        assert name_set(flagged, feature_flag="new-checkout") == {
-            "Query breakdown",
-            "Legacy breakdown",
-            "Legacy property",
-        }
+        assert name_set(flagged, feature_flag="new-checkout") == NAMING_NEW_CHECKOUT
 
     def test_the_flag_key_matches_case_insensitively(self, flagged: Tenant) -> None:
-        assert name_set(flagged, feature_flag="NEW-Checkout") == {
-            "Query breakdown",
-            "Legacy breakdown",
-            "Legacy property",
-        }
+        assert name_set(flagged, feature_flag="NEW-Checkout") == NAMING_NEW_CHECKOUT
 
     def test_a_key_is_a_substring_as_in_posthog(self, flagged: Tenant) -> None:
         # PostHog tests `icontains`: a prefix of a key matches the longer key too.
-        assert name_set(flagged, feature_flag="new") == {
-            "Query breakdown",
-            "Legacy breakdown",
-            "Legacy property",
-        }
+        assert name_set(flagged, feature_flag="new") == NAMING_NEW_CHECKOUT
 
     def test_properties_match_the_bare_key(self, flagged: Tenant) -> None:
         flagged.create_insight(
