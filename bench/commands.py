@@ -41,6 +41,7 @@ def _raw_env(url: Any) -> dict[str, str]:
     env = url.eventsourcing_env(create_table=True, hash_chain=False)
     del env["APPLICATION_RECORDER_TOPIC"]  # The library's own recorder, as it comes.
     if url.backend == "sqlite":
+        env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"  # And its own connections.
         # Its own file: the raw baseline must not write into insightlog's event log.
         env["SQLITE_DBNAME"] = str(Path(url.sqlite_path).with_suffix(".raw.sqlite3"))
     return env

@@ -15,7 +15,7 @@ from domain.insight import Insight
 from domain.insight_activity import activity_verb
 from projections.projection import Projection
 from projections.timestamps import to_micros
-from store.database import Cursor, Database
+from store.database import Cursor, Database, clustered
 
 _COLUMNS = "position, insight_id, version, environment_id, at"
 
@@ -36,7 +36,8 @@ class InsightHistoryProjection(Projection):
 
     name = "insight_history"
     # 2: a change between values only Python deems equal (1, true) shows in the activity log.
-    version = 2
+    # 3: rows keyed by insight (on SQLite, stored in that order).
+    version = 3
     tables = ("insight_history",)
     topics: ClassVar[tuple[str, ...]] = tuple(
         get_topic(cls)
@@ -44,23 +45,27 @@ class InsightHistoryProjection(Projection):
     )
 
     def ddl(self, dialect: str) -> list[str]:
-        return [
+        statements = [
             (
                 "CREATE TABLE IF NOT EXISTS insight_history ("
-                "position BIGINT PRIMARY KEY, insight_id BIGINT NOT NULL, version BIGINT NOT NULL, "
+                "position BIGINT NOT NULL, insight_id BIGINT NOT NULL, version BIGINT NOT NULL, "
                 "project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, at BIGINT NOT NULL, "
-                "activity INTEGER NOT NULL)"
-            ),
-            (
-                "CREATE INDEX IF NOT EXISTS insight_history_by_insight "
-                "ON insight_history (insight_id, environment_id, activity, position)"
+                "activity INTEGER NOT NULL, "
+                f"PRIMARY KEY (insight_id, environment_id, activity, position)){clustered(dialect)}"
             ),
             (
                 "CREATE INDEX IF NOT EXISTS insight_history_by_environment "
                 "ON insight_history (environment_id, activity, position)"
             ),
-            "CREATE INDEX IF NOT EXISTS insight_history_by_time ON insight_history (insight_id, at)",
         ]
+        if dialect == "postgresql":
+            # Time travel reads an insight's times. SQLite keeps an insight's rows together in
+            # the table itself, so reading them there spares every write a third b-tree.
+            statements.append(
+                "CREATE INDEX IF NOT EXISTS insight_history_by_time "
+                "ON insight_history (insight_id, at)"
+            )
+        return statements
 
     def process_batch(self, cursor: Cursor, events: Sequence[tuple[int, Any]]) -> None:
         cursor.executemany(

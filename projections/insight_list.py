@@ -14,7 +14,7 @@ from projections.projection import EventByEventProjection
 from projections.search_index import search_index
 from projections.timestamps import to_micros
 from store import json_codec
-from store.database import Cursor
+from store.database import Cursor, clustered, integer_key
 
 # The columns an insight's editable fields are stored in; JSON ones are encoded.
 FIELD_COLUMNS = {
@@ -75,7 +75,7 @@ class InsightListProjection(EventByEventProjection):
     """Keeps `insights`, `insight_tags` and `insight_tiles` from Insight events."""
 
     name = "insight_list"
-    version = 6
+    version = 7
     topics: ClassVar[tuple[str, ...]] = tuple(
         get_topic(cls)
         for cls in (Insight.Created, Insight.Updated, Insight.Deleted, Insight.Restored)
@@ -91,12 +91,10 @@ class InsightListProjection(EventByEventProjection):
         return ("insights", "insight_tags", "insight_tiles", "insight_counts")
 
     def ddl(self, dialect: str) -> list[str]:
-        # NOTE: in SQLite only INTEGER PRIMARY KEY is the rowid, which id lookups need.
-        key = "INTEGER PRIMARY KEY" if dialect == "sqlite" else "BIGINT PRIMARY KEY"
         statements = [
             (
                 "CREATE TABLE IF NOT EXISTS insights ("
-                f"id {key}, project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
+                f"id {integer_key(dialect)}, project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
                 "short_id TEXT NOT NULL, name TEXT, derived_name TEXT, description TEXT, "
                 "query TEXT, filters TEXT NOT NULL, tags TEXT NOT NULL, sort_order BIGINT, "
                 "favorited INTEGER NOT NULL, saved INTEGER NOT NULL, deleted INTEGER NOT NULL, "
@@ -123,7 +121,7 @@ class InsightListProjection(EventByEventProjection):
             (
                 "CREATE TABLE IF NOT EXISTS insight_tags ("
                 "insight_id BIGINT NOT NULL, project_id BIGINT NOT NULL, tag TEXT NOT NULL, "
-                "deleted INTEGER NOT NULL, PRIMARY KEY (insight_id, tag))"
+                f"deleted INTEGER NOT NULL, PRIMARY KEY (insight_id, tag)){clustered(dialect)}"
             ),
             (
                 "CREATE INDEX IF NOT EXISTS insight_tags_by_tag "
@@ -132,12 +130,12 @@ class InsightListProjection(EventByEventProjection):
             # The number of live insights of each project, for the unfiltered list.
             (
                 "CREATE TABLE IF NOT EXISTS insight_counts ("
-                "project_id BIGINT PRIMARY KEY, live BIGINT NOT NULL)"
+                f"project_id {integer_key(dialect)}, live BIGINT NOT NULL)"
             ),
             (
                 "CREATE TABLE IF NOT EXISTS insight_tiles ("
                 "insight_id BIGINT NOT NULL, dashboard_id BIGINT NOT NULL, tile_id BIGINT NOT NULL, "
-                "active INTEGER NOT NULL, PRIMARY KEY (insight_id, dashboard_id))"
+                f"active INTEGER NOT NULL, PRIMARY KEY (insight_id, dashboard_id)){clustered(dialect)}"
             ),
             (
                 "CREATE INDEX IF NOT EXISTS insight_tiles_by_dashboard "

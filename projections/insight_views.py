@@ -14,7 +14,7 @@ from domain.insight import Insight
 from domain.insight_views import ViewBatch
 from projections.projection import Projection
 from projections.timestamps import to_micros
-from store.database import Cursor, Database
+from store.database import Cursor, Database, clustered, integer_key
 
 
 class View(NamedTuple):
@@ -35,6 +35,7 @@ class InsightViewsProjection(Projection):
     """Keeps `insight_views` and `insight_last_views` from view batches."""
 
     name = "insight_views"
+    version = 2
     tables = ("insight_views", "insight_last_views")
     topics: ClassVar[tuple[str, ...]] = (get_topic(ViewBatch.InsightsViewed),)
 
@@ -44,7 +45,7 @@ class InsightViewsProjection(Projection):
                 "CREATE TABLE IF NOT EXISTS insight_views ("
                 "environment_id BIGINT NOT NULL, user_id BIGINT NOT NULL, insight_id BIGINT NOT NULL, "
                 "project_id BIGINT NOT NULL, last_viewed_at BIGINT NOT NULL, "
-                "PRIMARY KEY (environment_id, user_id, insight_id))"
+                f"PRIMARY KEY (environment_id, user_id, insight_id)){clustered(dialect)}"
             ),
             (
                 "CREATE INDEX IF NOT EXISTS insight_views_by_user "
@@ -56,7 +57,7 @@ class InsightViewsProjection(Projection):
             ),
             (
                 "CREATE TABLE IF NOT EXISTS insight_last_views ("
-                "insight_id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, "
+                f"insight_id {integer_key(dialect)}, project_id BIGINT NOT NULL, "
                 "last_viewed_at BIGINT NOT NULL)"
             ),
             (
@@ -118,7 +119,7 @@ class InsightViewsOnCreateProjection(InsightViewsProjection):
     (projections/rebuild.py)."""
 
     name = "insight_views_on_create"
-    version = 2
+    version = 3
     # NOTE: databases written before version 2 also hold, in the main log, a view batch
     # that each create saved beside its insight; it records the same view.
     topics: ClassVar[tuple[str, ...]] = (

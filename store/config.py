@@ -112,7 +112,7 @@ class DatabaseUrl:
         if self.backend == "sqlite":
             Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
             env.update(
-                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                PERSISTENCE_MODULE="store.sqlite_factory:SQLiteFactory",
                 SQLITE_DBNAME=self.views_sqlite_path if views else self.sqlite_path,
                 SQLITE_LOCK_TIMEOUT="30",
             )

@@ -16,6 +16,18 @@ MAX_PARAMETERS = 30_000
 since 3.32 (older ones say less: `SqliteCursor.max_parameters`)."""
 
 
+def integer_key(dialect: str) -> str:
+    """A column definition of a BIGINT primary key. On SQLite it is the rowid itself (only
+    `INTEGER PRIMARY KEY` is), not an index beside the table that every insert writes too."""
+    return "INTEGER PRIMARY KEY" if dialect == "sqlite" else "BIGINT PRIMARY KEY"
+
+
+def clustered(dialect: str) -> str:
+    """The end of a CREATE TABLE with a composite primary key. On SQLite the rows are then
+    kept in that key's order: one b-tree to write, not a rowid table and an index."""
+    return " WITHOUT ROWID" if dialect == "sqlite" else ""
+
+
 class LockBusyError(Exception):
     """A transaction that would not wait found a table lock taken; nothing was changed."""
 

@@ -13,6 +13,7 @@ import pytest
 from projections.rebuild import rebuild
 from store.backend import Backend
 from store.database import MAX_PARAMETERS
+from store.sqlite_factory import StatementCachingPool
 from store.tenancy import Tenancy
 
 UPSERT_TAIL = "ON CONFLICT (k) DO UPDATE SET v = excluded.v"
@@ -145,3 +146,16 @@ class TestPostgresReads:
         after = fresh_backend.database.query("SELECT id, email FROM users ORDER BY id")
         assert (rebuilt, read) == (fresh_backend.projector.head(), [[(1,)]])
         assert after == before
+
+
+@pytest.mark.parametrize("backend_kind", ["sqlite"], indirect=True)
+def test_the_event_logs_sqlite_connections_keep_their_compiled_statements(
+    backend: Backend,
+) -> None:
+    # The library's own pool keeps one statement, compiling a write's dozen again each time.
+    for log in (backend.events, backend.views):
+        datastore = log.recorder.datastore  # type: ignore[attr-defined]
+        assert isinstance(datastore.pool, StatementCachingPool)
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
