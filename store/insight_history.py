@@ -1,4 +1,4 @@
-"""An insight's past, read from its own stream: events for activity pages, the insight as it
+"""An insight's past, read from the event store: events for activity pages, the insight as it
 was at a version, and reverting to one."""
 
 from __future__ import annotations
@@ -25,17 +25,14 @@ class InsightHistoryService:
         self._commands = InsightCommands(backend)
 
     def events(self, entries: Iterable[HistoryEntry]) -> dict[tuple[int, int], Any]:
-        """The events behind history entries, by (insight id, version): one read per insight,
-        of just the versions the entries span."""
-        versions: dict[int, list[int]] = {}
-        for entry in entries:
-            versions.setdefault(entry.insight_id, []).append(entry.version)
+        """The events behind history entries, by (insight id, version), in one read of the
+        log at their positions."""
+        events = self._backend.events
+        notifications = events.recorder.select_at(sorted({entry.position for entry in entries}))
         found: dict[tuple[int, int], Any] = {}
-        for insight_id, wanted in versions.items():
-            for event in self._backend.events.events.get(
-                Insight.create_id(insight_id), gt=min(wanted) - 1, lte=max(wanted)
-            ):
-                found[(insight_id, event.originator_version)] = event
+        for notification in notifications:
+            event = events.mapper.to_domain_event(notification)
+            found[(event.insight_id, event.originator_version)] = event
         return found
 
     def at_version(self, project_id: int, insight_id: int, version: int) -> Insight:

@@ -3,7 +3,7 @@ transaction that writes the events: the hash chain (store/chained_recorders.py),
 read models brought up to the new events (`save(..., project=...)`, store/backend.py).
 
 One commit then holds the events and everything they cause, instead of a second
-transaction after the first.
+transaction after the first. They also read events by log position (`select_at`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
 import psycopg
 from eventsourcing.persistence import (
     DatabaseError,
@@ -19,6 +20,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     InternalError,
+    Notification,
     NotSupportedError,
     OperationalError,
     PersistenceError,
@@ -95,6 +97,26 @@ class ProjectingSQLiteApplicationRecorder(_WritesBesideEvents, SQLiteApplication
             f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < %s", (first,)
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+    def select_at(self, positions: Sequence[int]) -> list[Notification]:
+        """The events at these log positions, in one read."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} "
+                "WHERE rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+                (orjson.dumps(list(positions)).decode(),),
+            )
+            return [
+                Notification(
+                    id=row["rowid"],
+                    originator_id=self.convert_originator_id(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
+                for row in c.fetchall()
+            ]
 
 
 class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplicationRecorder):
@@ -179,6 +201,26 @@ class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplica
             f"SELECT max(notification_id) FROM {table} WHERE notification_id < %s", (first,)
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+    def select_at(self, positions: Sequence[int]) -> list[Notification]:
+        """The events at these log positions, in one read."""
+        table = f'"{self.datastore.schema}"."{self.events_table_name}"'
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                f"FROM {table} WHERE notification_id = ANY(%s) ORDER BY notification_id",
+                (list(positions),),
+            ).fetchall()
+        return [
+            Notification(
+                id=row["notification_id"],
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
 
 
 def _persistence_error(error: Exception) -> PersistenceError | None:
