@@ -100,7 +100,14 @@ def _search(value: Any) -> str | None:
     return str(value)
 
 
+def _empty_is_absent(value: Any) -> Any:
+    # NOTE: PostHog skips these filters when they are sent empty (`if tags_filter:`).
+    return None if value == "" else value
+
+
 DateParam = Annotated[datetime | None, BeforeValidator(parse_date_param)]
+IdsParam = Annotated[Json[list[BigInt]] | None, BeforeValidator(_empty_is_absent)]
+TextsParam = Annotated[Json[list[str]] | None, BeforeValidator(_empty_is_absent)]
 
 
 class InsightListParams(BaseModel):
@@ -111,11 +118,11 @@ class InsightListParams(BaseModel):
     basic: Annotated[bool, BeforeValidator(_lenient_bool)] = Field(
         False, description="Return the basic shape."
     )
-    short_id: str | None = None
+    short_id: Annotated[str | None, BeforeValidator(_empty_is_absent)] = None
     search: Annotated[str | None, BeforeValidator(_search)] = Field(
         None, description="Exact then similar matches on names, descriptions and tags."
     )
-    created_by: Json[list[BigInt]] | None = Field(None, description="JSON array of user ids.")
+    created_by: IdsParam = Field(None, description="JSON array of user ids.")
     user: Annotated[bool, BeforeValidator(_presence)] = Field(
         False, description="Any value: only the caller's insights."
     )
@@ -132,11 +139,9 @@ class InsightListParams(BaseModel):
     created_date_to: DateParam = None
     last_viewed_date_from: DateParam = None
     last_viewed_date_to: DateParam = None
-    dashboards: Json[list[BigInt]] | None = Field(
-        None, description="JSON array of dashboard ids (all must match)."
-    )
-    tags: Json[list[str]] | None = Field(None, description="JSON array of tags (any may match).")
-    events: Json[list[str]] | None = Field(
+    dashboards: IdsParam = Field(None, description="JSON array of dashboard ids (all must match).")
+    tags: TextsParam = Field(None, description="JSON array of tags (any may match).")
+    events: TextsParam = Field(
         None, description="JSON array of event names the insight's query must all use."
     )
     feature_flag: str | None = Field(
@@ -146,9 +151,10 @@ class InsightListParams(BaseModel):
     hide_feature_flag_insights: Annotated[bool, BeforeValidator(_lenient_bool)] = Field(
         False, description="Truthy: leave out the insights generated for feature flags."
     )
-    order: Literal[ORDER_VALUES] | None = Field(  # type: ignore[valid-type]
-        None, description="Sort field, optionally prefixed by '-'."
-    )
+    order: Annotated[
+        Literal[ORDER_VALUES] | None,  # type: ignore[valid-type]
+        BeforeValidator(_empty_is_absent),
+    ] = Field(None, description="Sort field, optionally prefixed by '-'.")
     limit: int | None = Field(None, description="Page size (default 100).")
     offset: int | None = None
     format: Literal["json", "csv"] | None = None

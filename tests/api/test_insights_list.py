@@ -1141,3 +1141,20 @@ def _row(tenant: Tenant, name: str) -> dict[str, Any]:
     """The listed insight called `name`."""
     (row,) = [row for row in listing(tenant)["results"] if row["name"] == name]
     return dict(row)
+
+
+class TestEmptyFilterValues:
+    """PostHog skips these filters when they are sent empty (`if tags_filter:`); a client that
+    builds its query string with empty values gets the whole list, not an error."""
+
+    @pytest.mark.parametrize(
+        "parameter", ["tags", "created_by", "dashboards", "events", "short_id", "order"]
+    )
+    def test_an_empty_value_applies_no_filter(self, tenant: Tenant, parameter: str) -> None:
+        for name in ("Alpha", "Bravo"):
+            tenant.create_insight(name=name)
+
+        result = tenant.get("insights", query_string=f"{parameter}=")
+
+        assert result.status_code == 200
+        assert [row["name"] for row in result.json["results"]] == ["Bravo", "Alpha"]
