@@ -20,6 +20,7 @@ from api.resources.insight_activity import InsightActivity
 from api.resources.insight_views import InsightViewsResource
 from api.resources.insights import Insight, Insights
 from api.shapes import InsightPresenter
+from api.unknown_methods import UnknownMethods
 from api.validation import pydantic_error
 from domain.errors import DomainError
 from store.backend import Backend
@@ -43,6 +44,7 @@ def create_app(backend: Backend) -> falcon.App:
     app = falcon.App(
         middleware=[
             HeadAsGet(),
+            UnknownMethods(),
             RequestBody(),
             ResponseFormat(),
             Authentication(backend.accounts),

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import falcon.testing
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -127,6 +128,23 @@ class TestWrongMethods:
                     wrong.append((method, path, result.status_code, result.text[:160]))
 
         assert wrong == []
+
+    @pytest.mark.filterwarnings("ignore:Unknown REQUEST_METHOD")  # wsgiref's validator
+    def test_a_method_falcon_does_not_know_is_405_on_every_route_and_404_elsewhere(
+        self, tenant: Tenant, routes: list[ServedRoute]
+    ) -> None:
+        values = own_values(tenant)
+        answers = {
+            (result.status_code, result.text)
+            for result in (
+                tenant.client.simulate_request("FOO", route.path(values), headers=tenant.headers)
+                for route in routes
+            )
+        }
+        unknown = tenant.client.simulate_request("FOO", "/api/nothing", headers=tenant.headers)
+
+        assert answers == {(405, orjson.dumps(method_not_allowed("FOO")).decode())}
+        assert (unknown.status_code, unknown.json) == (404, NOT_FOUND)
 
     def test_the_405_says_which_methods_are_allowed(self, tenant: Tenant) -> None:
         result = tenant.client.simulate_put(tenant.path("insights"), headers=tenant.headers)
