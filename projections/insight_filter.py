@@ -21,7 +21,10 @@ ORDER_COLUMNS = {
     "WHERE lv.insight_id = insights.id)",
     "order": "sort_order",
 }
-NULLABLE_ORDER_COLUMNS = frozenset({"name", ORDER_COLUMNS["last_viewed_at"], "sort_order"})
+NULLS_HIGHEST = frozenset({"name", "sort_order"})
+"""Columns PostHog sorts as PostgreSQL does by default: NULL after every value (the ORM
+passes `order` through). `last_viewed_at` has PostHog's own rule: NULL before every value."""
+NULLS_LOWEST = frozenset({ORDER_COLUMNS["last_viewed_at"]})
 _SIX_TYPES = frozenset(INSIGHT_SOURCE_KINDS.values())
 # The names of the two insights PostHog generates on every feature flag's dashboard.
 FEATURE_FLAG_INSIGHT_NAMES = (
@@ -192,14 +195,19 @@ class FilterSql:
         descending = order.startswith("-")
         column = ORDER_COLUMNS[order.lstrip("-")]
         direction = "DESC" if descending else "ASC"
-        if column in NULLABLE_ORDER_COLUMNS:
+        if column == "id":
+            return f"id {direction}"
+        terms = [f"{column} {direction}"]
+        if column in NULLS_LOWEST:
             # Spelled out only where NULLs exist: a NULLS clause the index does not have
             # would make PostgreSQL sort instead of reading the index in order.
-            direction += " NULLS LAST" if descending else " NULLS FIRST"
-        if column == "name" and self._postgres:
-            column = 'name COLLATE "C"'
-        return (
-            f"{column} {direction}, id {direction.split()[0]}"
-            if column != "id"
-            else f"id {direction}"
-        )
+            terms = [f"{column} {direction} NULLS {'LAST' if descending else 'FIRST'}"]
+        elif column in NULLS_HIGHEST:
+            if self._postgres:
+                # PostgreSQL's default, which its index on names has too.
+                column = 'name COLLATE "C"' if column == "name" else column
+                terms = [f"{column} {direction} NULLS {'FIRST' if descending else 'LAST'}"]
+            else:
+                # SQLite's index on names leads with `name IS NULL`, to be read in this order.
+                terms = [f"{column} IS NULL {direction}", f"{column} {direction}"]
+        return ", ".join([*terms, f"id {direction}"])

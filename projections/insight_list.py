@@ -114,9 +114,9 @@ class InsightListProjection(EventByEventProjection):
                 "ON insights (project_id, deleted, created_at, id)"
             ),
             "CREATE INDEX IF NOT EXISTS insights_by_short_id ON insights (project_id, short_id)",
-            # Sorting by name: NULL is the lowest value, and names compare byte by byte.
+            # Sorting by name: NULL after every name, names compared byte by byte.
             "CREATE INDEX IF NOT EXISTS insights_by_name ON insights (project_id, deleted, "
-            + ('name COLLATE "C" NULLS FIRST, id)' if dialect == "postgresql" else "name, id)"),
+            + ('name COLLATE "C", id)' if dialect == "postgresql" else "name IS NULL, name, id)"),
             # The tags filter counts from here alone, so the row carries the deleted flag.
             (
                 "CREATE TABLE IF NOT EXISTS insight_tags ("

@@ -8,7 +8,13 @@ from typing import Any
 
 import orjson
 
-from projections.insight_filter import ORDER_COLUMNS, FilterSql, InsightFilter, Where
+from projections.insight_filter import (
+    NULLS_LOWEST,
+    ORDER_COLUMNS,
+    FilterSql,
+    InsightFilter,
+    Where,
+)
 from projections.search import Match, SearchTerm
 from projections.search_index import search_index
 from store import json_codec
@@ -97,8 +103,9 @@ class Tile:
 def _rank(
     hits: list[tuple[Sequence[Any], Match]], order: str | None
 ) -> list[tuple[Sequence[Any], Match]]:
-    """Exact matches first; within each group the requested order (NULL lowest, ties by id in
-    the same direction), or by score, then name, then newest."""
+    """Exact matches first; within each group the requested order (NULLs placed as the list
+    places them, ties by id in the same direction), or by score, then name, then newest."""
+    nulls_low = order is not None and ORDER_COLUMNS[order.lstrip("-")] in NULLS_LOWEST
     ranked: list[tuple[Sequence[Any], Match]] = []
     for exact in (True, False):
         group = [hit for hit in hits if hit[1].exact is exact]
@@ -108,7 +115,7 @@ def _rank(
             )
         else:
             group.sort(
-                key=lambda hit: (hit[0][5] is not None, hit[0][5], hit[0][0]),
+                key=lambda hit: ((hit[0][5] is None) != nulls_low, hit[0][5], hit[0][0]),
                 reverse=order.startswith("-"),
             )
         ranked += group

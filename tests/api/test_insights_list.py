@@ -802,6 +802,23 @@ class TestSearch:
             ("Alpha revenu", "similar"),
         ]
 
+    @pytest.mark.parametrize(
+        ("order", "expected"),
+        [
+            ("name", ["Alpha revenue", "Bravo revenue", None]),
+            ("-name", [None, "Bravo revenue", "Alpha revenue"]),
+        ],
+    )
+    def test_a_search_in_name_order_places_unnamed_insights_as_the_list_does(
+        self, tenant: Tenant, order: str, expected: list[str | None]
+    ) -> None:
+        tenant.create_insight(name="Bravo revenue")
+        tenant.create_insight(name=None, description="Revenue by week")
+        tenant.create_insight(name="Alpha revenue")
+
+        assert names(tenant, search="revenue", order=order) == expected
+        assert names(tenant, order=order) == expected
+
     def test_search_pages_through_the_ranked_matches(self, tenant: Tenant) -> None:
         tenant.create_insight(name="Revenue by country")
         tenant.create_insight(name="Monthly revenu")
@@ -916,17 +933,18 @@ class TestOrder:
 
         assert [row["id"] for row in listing(timed)["results"]] == sorted(ids, reverse=True)
 
-    def test_order_by_name_sorts_nulls_first(self, tenant: Tenant) -> None:
+    # PostHog passes `order` to the ORM: PostgreSQL puts NULL after every value.
+    def test_order_by_name_sorts_nulls_last(self, tenant: Tenant) -> None:
         for name in ("Bravo", None, "Charlie", "Alpha"):
             tenant.create_insight(name=name)
 
-        assert names(tenant, order="name") == [None, "Alpha", "Bravo", "Charlie"]
+        assert names(tenant, order="name") == ["Alpha", "Bravo", "Charlie", None]
 
-    def test_order_by_descending_name_sorts_nulls_last(self, tenant: Tenant) -> None:
+    def test_order_by_descending_name_sorts_nulls_first(self, tenant: Tenant) -> None:
         for name in ("Bravo", None, "Charlie", "Alpha"):
             tenant.create_insight(name=name)
 
-        assert names(tenant, order="-name") == ["Charlie", "Bravo", "Alpha", None]
+        assert names(tenant, order="-name") == [None, "Charlie", "Bravo", "Alpha"]
 
     def test_order_by_id_and_descending_id(self, tenant: Tenant) -> None:
         ids = [tenant.create_insight(name=name)["id"] for name in ("One", "Two", "Three")]
@@ -960,19 +978,19 @@ class TestOrder:
             names(timed, order="-last_modified_at"),
         ) == (["Late", "Early"], ["Early", "Late"])
 
-    def test_order_by_order_sorts_nulls_first(self, tenant: Tenant) -> None:
+    def test_order_by_order_sorts_nulls_last(self, tenant: Tenant) -> None:
         tenant.create_insight(name="Five", order=5)
         tenant.create_insight(name="Unordered")
         tenant.create_insight(name="Minus one", order=-1)
 
-        assert names(tenant, order="order") == ["Unordered", "Minus one", "Five"]
+        assert names(tenant, order="order") == ["Minus one", "Five", "Unordered"]
 
-    def test_order_by_descending_order_sorts_nulls_last(self, tenant: Tenant) -> None:
+    def test_order_by_descending_order_sorts_nulls_first(self, tenant: Tenant) -> None:
         tenant.create_insight(name="Five", order=5)
         tenant.create_insight(name="Unordered")
         tenant.create_insight(name="Minus one", order=-1)
 
-        assert names(tenant, order="-order") == ["Five", "Minus one", "Unordered"]
+        assert names(tenant, order="-order") == ["Unordered", "Five", "Minus one"]
 
     @pytest.mark.parametrize("order", ["last_viewed_at", "-last_viewed_at"])
     def test_order_by_last_viewed_at_lists_never_viewed_insights(
