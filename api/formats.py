@@ -1,4 +1,5 @@
-"""`?format=json|csv` on every endpoint; CSV flattens nested keys into dotted columns."""
+"""`?format=json|csv` (or `Accept: text/csv`) on every endpoint; CSV flattens nested keys into
+dotted columns."""
 
 from __future__ import annotations
 
@@ -74,8 +75,17 @@ class ResponseFormat:
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
         payload = resp.context.get("payload")
-        if not req_succeeded or req.get_param("format") != "csv" or payload is None:
+        if not req_succeeded or _format(req) != "csv" or payload is None:
             return
         resp.data = to_csv(payload).encode()
         resp.content_type = "text/csv; charset=utf-8"
         resp.set_header("Cache-Control", "no-cache")
+
+
+def _format(req: falcon.Request) -> str:
+    """`?format=`, else what the Accept header prefers (JSON when both would do)."""
+    requested = req.get_param("format")
+    if requested is not None:
+        return requested
+    # NOTE: on a tie (`*/*`, no Accept header) client_prefers picks the first of the list.
+    return "csv" if req.client_prefers([falcon.MEDIA_JSON, "text/csv"]) == "text/csv" else "json"

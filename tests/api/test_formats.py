@@ -171,6 +171,40 @@ class TestCsvList:
         assert "created_by.email" in header
 
 
+def accepting(tenant: Tenant, accept: str, **params: str) -> falcon.testing.Result:
+    return tenant.client.simulate_get(
+        tenant.path("insights"), headers={**tenant.headers, "Accept": accept}, params=params
+    )
+
+
+class TestAcceptHeader:
+    """PostHog's renderers are chosen by `?format=` or else by the Accept header."""
+
+    @pytest.mark.parametrize("accept", ["text/csv", "text/*", "text/csv, application/json;q=0.5"])
+    def test_an_accept_that_prefers_csv_gets_the_csv_of_format_csv(
+        self, stocked: Tenant, accept: str
+    ) -> None:
+        result = accepting(stocked, accept)
+
+        assert result.status_code == 200
+        assert result.headers["content-type"].split(";")[0] == "text/csv"
+        assert result.text == get_csv(stocked, "insights").text
+
+    @pytest.mark.parametrize(
+        "accept", ["*/*", "application/json", "application/json, text/csv", "text/html, */*"]
+    )
+    def test_an_accept_that_takes_json_gets_json(self, stocked: Tenant, accept: str) -> None:
+        result = accepting(stocked, accept)
+
+        assert result.headers["content-type"] == "application/json"
+        assert result.json["count"] == 3
+
+    def test_format_wins_over_accept(self, stocked: Tenant) -> None:
+        result = accepting(stocked, "text/csv", format="json")
+
+        assert result.headers["content-type"] == "application/json"
+
+
 class TestCsvSingleObject:
     def test_csv_retrieve_is_one_row(self, stocked: Tenant) -> None:
         tagged = stocked.get("insights", params={"search": "Tagged"}).json["results"][0]
