@@ -8,7 +8,13 @@ from typing import Any
 import falcon
 import orjson
 
-from domain.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from domain.errors import (
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    NotFoundError,
+    UnparsableQueryError,
+)
 
 log = logging.getLogger("insightlog.api")
 
@@ -98,6 +104,8 @@ def domain_error(
 ) -> None:
     if isinstance(error, NotFoundError):
         raise not_found(error.detail)
+    if isinstance(error, UnparsableQueryError):
+        raise ApiError(400, "invalid_request", error.code, error.detail, error.attr)
     if isinstance(error, InvalidInputError):
         raise bad_request(error.detail, error.attr, error.code)
     if isinstance(error, ConflictError):

@@ -27,5 +27,13 @@ class InvalidInputError(DomainError):
         self.code = code
 
 
+class UnparsableQueryError(InvalidInputError):
+    """A query that is not a node of known kinds: PostHog's request parser refuses it as a
+    parse error, not as a field's validation error."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, attr="query", code="parse_error")
+
+
 class ConflictError(DomainError):
     """A concurrent change won; the command could not be applied."""

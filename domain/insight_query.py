@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, UnparsableQueryError
 
 INSIGHT_SOURCE_KINDS = {
     "TrendsQuery": "TRENDS",
@@ -63,41 +63,39 @@ def check_query(query: Any) -> None:
     """Raise unless `query` is null or a node whose kinds are all known."""
     if query is None:
         return
-    if not isinstance(query, dict) or not query:
+    if not query:
         raise InvalidInputError("Query must be a valid JSON object", attr="query")
+    if not isinstance(query, dict):
+        raise UnparsableQueryError("Query must be a valid JSON object")
     _check_node(query, "query")
 
 
 def _check_node(node: Any, path: str) -> None:
     if not isinstance(node, dict):
-        raise InvalidInputError(f"{path} must be a JSON object with a 'kind'.", attr="query")
+        raise UnparsableQueryError(f"{path} must be a JSON object with a 'kind'.")
     kind = node.get("kind")
     if not isinstance(kind, str) or not kind:
-        raise InvalidInputError(f"{path} has no 'kind'.", attr="query")
+        raise UnparsableQueryError(f"{path} has no 'kind'.")
     if kind not in KNOWN_KINDS:
-        raise InvalidInputError(f"Unknown query kind '{kind}' in {path}.", attr="query")
+        raise UnparsableQueryError(f"Unknown query kind '{kind}' in {path}.")
     if kind in WRAPPER_KINDS:
         if "source" not in node:
-            raise InvalidInputError(f"{path}.source is required for {kind}.", attr="query")
+            raise UnparsableQueryError(f"{path}.source is required for {kind}.")
         _check_node(node["source"], f"{path}.source")
         if kind == "InsightVizNode" and node["source"]["kind"] not in (
             *INSIGHT_SOURCE_KINDS,
             "PathsV2Query",
             "FunnelCorrelationQuery",
         ):
-            raise InvalidInputError(
-                f"InsightVizNode cannot wrap a {node['source']['kind']}.", attr="query"
-            )
+            raise UnparsableQueryError(f"InsightVizNode cannot wrap a {node['source']['kind']}.")
     series = node.get("series")
     if series is not None:
         if not isinstance(series, list):
-            raise InvalidInputError(f"{path}.series must be a list.", attr="query")
+            raise UnparsableQueryError(f"{path}.series must be a list.")
         for index, item in enumerate(series):
             _check_node(item, f"{path}.series[{index}]")
             if item["kind"] not in SERIES_KINDS:
-                raise InvalidInputError(
-                    f"{path}.series[{index}] cannot be a {item['kind']}.", attr="query"
-                )
+                raise UnparsableQueryError(f"{path}.series[{index}] cannot be a {item['kind']}.")
 
 
 def query_type(query: dict[str, Any] | None) -> str | None:

@@ -853,7 +853,16 @@ class TestQueryValidation:
         result = tenant.post("insights", json={"name": "Broken", "query": query})
 
         assert result.status_code == 400
-        assert result.json == validation_error("query", detail)
+        if query:
+            # PostHog's request parser refuses a query that is not a known node.
+            assert result.json == {
+                "type": "invalid_request",
+                "code": "parse_error",
+                "detail": detail,
+                "attr": "query",
+            }
+        else:
+            assert result.json == validation_error("query", detail)
         assert listed_names(tenant) == []
 
     def test_an_invalid_query_in_a_patch_changes_nothing(self, tenant: Tenant) -> None:

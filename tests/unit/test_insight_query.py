@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, UnparsableQueryError
 from domain.insight_query import check_query, legacy_type, query_events, query_type
 
 SIX_KINDS = {
@@ -108,7 +108,6 @@ class TestCheckQuery:
     @pytest.mark.parametrize(
         ("query", "detail"),
         [
-            ({}, "Query must be a valid JSON object"),
             ("select 1", "Query must be a valid JSON object"),
             ([viz("TrendsQuery")], "Query must be a valid JSON object"),
             ({"source": HOGQL}, "query has no 'kind'."),
@@ -137,13 +136,23 @@ class TestCheckQuery:
             ),
         ],
     )
-    def test_a_malformed_query_is_invalid_input_on_query(self, query: Any, detail: str) -> None:
-        with pytest.raises(InvalidInputError) as raised:
+    def test_a_malformed_query_is_a_parse_error_on_query(self, query: Any, detail: str) -> None:
+        with pytest.raises(UnparsableQueryError) as raised:
             check_query(query)
 
         assert raised.value.detail == detail
         assert raised.value.attr == "query"
-        assert raised.value.code == "invalid_input"
+        assert raised.value.code == "parse_error"
+
+    @pytest.mark.parametrize("query", [{}, "", [], 0, False])
+    def test_an_empty_query_is_invalid_input_on_query(self, query: Any) -> None:
+        # PostHog's parser lets a falsy query through; its field validation refuses it.
+        with pytest.raises(InvalidInputError) as raised:
+            check_query(query)
+
+        assert type(raised.value) is InvalidInputError
+        assert raised.value.detail == "Query must be a valid JSON object"
+        assert raised.value.attr == "query"
 
 
 class TestQueryEvents:
