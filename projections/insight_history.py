@@ -47,10 +47,12 @@ class InsightHistoryProjection(Projection):
     def ddl(self, dialect: str) -> list[str]:
         statements = [
             (
+                # NOTE: the key's columns first, in its order: SQLite 3.40-3.41's integrity
+                # check misreads a WITHOUT ROWID table whose key is ordered otherwise.
                 "CREATE TABLE IF NOT EXISTS insight_history ("
-                "position BIGINT NOT NULL, insight_id BIGINT NOT NULL, version BIGINT NOT NULL, "
-                "project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, at BIGINT NOT NULL, "
-                "activity INTEGER NOT NULL, "
+                "insight_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
+                "activity INTEGER NOT NULL, position BIGINT NOT NULL, version BIGINT NOT NULL, "
+                "project_id BIGINT NOT NULL, at BIGINT NOT NULL, "
                 f"PRIMARY KEY (insight_id, environment_id, activity, position)){clustered(dialect)}"
             ),
             (
