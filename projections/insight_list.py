@@ -94,8 +94,9 @@ class InsightListProjection(EventByEventProjection):
         statements = [
             (
                 "CREATE TABLE IF NOT EXISTS insights ("
-                f"id {integer_key(dialect)}, project_id BIGINT NOT NULL, environment_id BIGINT NOT NULL, "
-                "short_id TEXT NOT NULL, name TEXT, derived_name TEXT, description TEXT, "
+                f"id {integer_key(dialect)}, project_id BIGINT NOT NULL, "
+                "environment_id BIGINT NOT NULL, short_id TEXT NOT NULL, "
+                "name TEXT, derived_name TEXT, description TEXT, "
                 "query TEXT, filters TEXT NOT NULL, tags TEXT NOT NULL, sort_order BIGINT, "
                 "favorited INTEGER NOT NULL, saved INTEGER NOT NULL, deleted INTEGER NOT NULL, "
                 "query_type TEXT, legacy_type TEXT, query_events TEXT NOT NULL, "
