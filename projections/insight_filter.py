@@ -197,17 +197,17 @@ class FilterSql:
         direction = "DESC" if descending else "ASC"
         if column == "id":
             return f"id {direction}"
-        terms = [f"{column} {direction}"]
+        # NULLS clauses are spelled out only where NULLs exist: one the index does not have
+        # would make PostgreSQL sort instead of reading the index in order.
         if column in NULLS_LOWEST:
-            # Spelled out only where NULLs exist: a NULLS clause the index does not have
-            # would make PostgreSQL sort instead of reading the index in order.
-            terms = [f"{column} {direction} NULLS {'LAST' if descending else 'FIRST'}"]
+            sort = f"{column} {direction} NULLS {'LAST' if descending else 'FIRST'}"
+        elif column in NULLS_HIGHEST and self._postgres:
+            # PostgreSQL's default, which its index on names has too.
+            collated = 'name COLLATE "C"' if column == "name" else column
+            sort = f"{collated} {direction} NULLS {'FIRST' if descending else 'LAST'}"
         elif column in NULLS_HIGHEST:
-            if self._postgres:
-                # PostgreSQL's default, which its index on names has too.
-                column = 'name COLLATE "C"' if column == "name" else column
-                terms = [f"{column} {direction} NULLS {'FIRST' if descending else 'LAST'}"]
-            else:
-                # SQLite's index on names leads with `name IS NULL`, to be read in this order.
-                terms = [f"{column} IS NULL {direction}", f"{column} {direction}"]
-        return ", ".join([*terms, f"id {direction}"])
+            # SQLite's index on names leads with `name IS NULL`, to be read in this order.
+            sort = f"{column} IS NULL {direction}, {column} {direction}"
+        else:
+            sort = f"{column} {direction}"
+        return f"{sort}, id {direction}"

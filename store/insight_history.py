@@ -27,10 +27,12 @@ class InsightHistoryService:
     def events(self, entries: Iterable[HistoryEntry]) -> dict[tuple[int, int], Any]:
         """The events behind history entries, by (insight id, version), in one read of the
         log at their positions."""
+        positions = sorted({entry.position for entry in entries})
+        if not positions:
+            return {}  # A page past the end: nothing to read.
         events = self._backend.events
-        notifications = events.recorder.select_at(sorted({entry.position for entry in entries}))
         found: dict[tuple[int, int], Any] = {}
-        for notification in notifications:
+        for notification in events.recorder.select_at(positions):
             event = events.mapper.to_domain_event(notification)
             found[(event.insight_id, event.originator_version)] = event
         return found

@@ -29,6 +29,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import retry
 
 from store.database import Cursor
 from store.postgres_database import PostgresCursor
@@ -37,7 +38,8 @@ from store.sqlite_database import SqliteCursor
 Project = Callable[[Cursor, Sequence[int]], None]
 """Called with a cursor in the writing transaction and the new events' positions."""
 
-# As the library retries its own statements (eventsourcing.postgres.insert_events).
+# As the library retries its own statements (eventsourcing.postgres.insert_events, and its
+# reads).
 WRITE_ATTEMPTS = 10
 RETRY_WAIT_SECONDS = 0.2
 # psycopg's errors and the library's, most specific first, as the library maps them.
@@ -202,6 +204,8 @@ class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplica
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    # As the library retries its own reads of the log.
+    @retry((InterfaceError, OperationalError), max_attempts=WRITE_ATTEMPTS, wait=RETRY_WAIT_SECONDS)
     def select_at(self, positions: Sequence[int]) -> list[Notification]:
         """The events at these log positions, in one read."""
         table = f'"{self.datastore.schema}"."{self.events_table_name}"'
