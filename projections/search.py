@@ -67,8 +67,11 @@ class SearchTerm:
         """Whether an insight whose trigrams occur where `places` says can match at all."""
         if self.inner and all(gram in places for gram in self.inner):
             return True
-        in_names = sum(bool(places.get(gram, 0) & IN_NAMES) for gram in self.grams)
-        in_description = sum(bool(places.get(gram, 0) & IN_DESCRIPTION) for gram in self.grams)
+        in_names = in_description = 0
+        for gram in self.grams:
+            place = places.get(gram, 0)
+            in_names += (place & IN_NAMES) != 0
+            in_description += (place & IN_DESCRIPTION) != 0
         return bool(self.grams) and (
             in_names >= self.needed or in_description >= self.needed_in_description
         )

@@ -47,6 +47,8 @@ POSTING = np.dtype("<i8")
 INSERT_CHUNKS = "INSERT INTO insight_trigram_chunks (project_id, trigram, level, chunk, postings)"
 Texts = tuple[Any, ...]
 """An insight's searchable texts: name, derived name, description and the list of tags."""
+Count = tuple[np.ndarray, np.ndarray | None, int]
+"""Insight ids, what each occurrence counts for (None: 1 each), and the least total that counts."""
 
 
 def search_trigrams(texts: Texts) -> dict[str, int]:
@@ -65,22 +67,27 @@ def _group_starts(ordered: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
 
 
-def _count_by_insight(
-    insights: np.ndarray, flags: list[np.ndarray]
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The distinct insights, and for each set of flags how many of each insight's postings
-    have the flag set."""
-    low, high = int(insights.min()), int(insights.max())
-    if high - low < 4 * len(insights):
+def _reaching(counts: list[Count]) -> np.ndarray:
+    """The insights whose occurrences in some `Count` add up to at least its least total."""
+    counts = [count for count in counts if count[2] > 0 and len(count[0])]
+    if not counts:
+        return np.empty(0, dtype=POSTING)
+    low = min(int(ids.min()) for ids, _, _ in counts)
+    span = max(int(ids.max()) for ids, _, _ in counts) - low + 1
+    if span < 4 * sum(len(ids) for ids, _, _ in counts):
         # Ids close together (one project's insights mostly are): count by offset, no sort.
-        offsets = insights - low
-        present = np.bincount(offsets) > 0
-        counts = [np.bincount(offsets, weights=flag)[present] for flag in flags]
-        return np.flatnonzero(present) + low, counts
-    order = np.argsort(insights)
-    starts = _group_starts(insights[order])
-    counts = [np.add.reduceat(flag[order].astype(np.int32), starts) for flag in flags]
-    return insights[order][starts], counts
+        reached = np.zeros(span, dtype=bool)
+        for ids, weights, least in counts:
+            reached |= np.bincount(ids - low, weights, minlength=span) >= least
+        return np.flatnonzero(reached) + low
+    found = []
+    for ids, weights, least in counts:
+        order = np.argsort(ids, kind="stable")
+        ordered = ids[order]
+        starts = _group_starts(ordered)
+        each = np.ones(len(ids)) if weights is None else weights[order].astype(np.float64)
+        found.append(ordered[starts][np.add.reduceat(each, starts) >= least])
+    return np.unique(np.concatenate(found))
 
 
 def _packed(postings: np.ndarray) -> bytes:
@@ -298,37 +305,31 @@ class TrigramChunks(SearchIndex):
             return []
         among, params = _one_of(wanted)
         inner, grams = set(term.inner), set(term.grams)
-        arrays, kinds = [], []
+        in_inner: list[np.ndarray] = []
+        in_grams: list[np.ndarray] = []
         for gram, blob in cursor.execute(
             f"SELECT trigram, postings FROM insight_trigram_chunks WHERE project_id = %s "
             f"AND {among}",
             (project_id, *params),
         ).fetchall():
             postings = np.frombuffer(blob, dtype=POSTING)
-            arrays.append(postings)
-            kinds.append(np.full(len(postings), (gram in inner) | (gram in grams) << 1, np.int8))
-        if not arrays:
-            return []
-        postings = np.concatenate(arrays)
-        kind = np.concatenate(kinds)
+            if gram in inner:
+                in_inner.append(postings)
+            if gram in grams:
+                in_grams.append(postings)
         # NOTE: an insight indexed again may appear twice under a trigram until its chunks are
         # combined; counting it twice only adds a candidate, which the search then rejects.
-        in_grams = (kind & 2) != 0
-        unique, (inner_count, names_count, description_count) = _count_by_insight(
-            postings >> PLACE_BITS,
+        inner_postings = np.concatenate(in_inner) if in_inner else np.empty(0, dtype=POSTING)
+        gram_postings = np.concatenate(in_grams) if in_grams else np.empty(0, dtype=POSTING)
+        gram_ids = gram_postings >> PLACE_BITS
+        reached = _reaching(
             [
-                (kind & 1) != 0,
-                in_grams & ((postings & IN_NAMES) != 0),
-                in_grams & ((postings & IN_DESCRIPTION) != 0),
-            ],
+                (inner_postings >> PLACE_BITS, None, len(term.inner)),
+                (gram_ids, (gram_postings & IN_NAMES) != 0, term.needed),
+                (gram_ids, (gram_postings & IN_DESCRIPTION) != 0, term.needed_in_description),
+            ]
         )
-        hits = np.zeros(len(unique), dtype=bool)
-        if term.inner:
-            hits |= inner_count >= len(term.inner)
-        if term.grams:
-            hits |= names_count >= term.needed
-            hits |= description_count >= term.needed_in_description
-        return [int(insight_id) for insight_id in unique[hits]]
+        return reached.tolist()
 
 
 def search_index(dialect: str) -> SearchIndex:

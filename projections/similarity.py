@@ -66,34 +66,35 @@ def word_similarity(needle: str | None, haystack: str | None) -> float:
     last = len(found) - found[::-1].index(True)
     grams, found = grams[first:last], found[first:last]
     size = len(wanted)
-    last_seen: dict[str, int] = {}
-    lower = -1
+    # Where each trigram occurred before and occurs next: a window's own trigrams are known
+    # from its bounds, with no set of them to keep.
+    previous = [-1] * len(grams)
+    following = [len(grams)] * len(grams)
+    seen: dict[str, int] = {}
+    for position, gram in enumerate(grams):
+        if gram in seen:
+            previous[position] = seen[gram]
+            following[seen[gram]] = position
+        seen[gram] = position
+    lower = 0
     window_unique = 0
     window_found = 0
     best = 0.0
-    for upper, gram in enumerate(grams):
-        if lower >= 0 or found[upper]:
-            if gram not in last_seen:
-                window_unique += 1
-                window_found += found[upper]
-            last_seen[gram] = upper
-        if not found[upper]:
+    for upper, hit in enumerate(found):
+        if previous[upper] < lower:
+            window_unique += 1
+            window_found += hit
+        if not hit:
             continue
-        if lower == -1:
-            lower = upper
-            window_unique = 1
         current = window_found / (size + window_unique - window_found)
-        # Try every later lower bound; keep the best window it gives.
+        # Try every later lower bound; keep the first best window it gives.
         unique, hits, start = window_unique, window_found, lower
         for candidate in range(start, upper + 1):
             score = hits / (size + unique - hits)
             if score > current:
                 current, window_unique, window_found, lower = score, unique, hits, candidate
-            if last_seen.get(grams[candidate]) == candidate:
+            if following[candidate] > upper:
                 unique -= 1
                 hits -= found[candidate]
         best = max(best, current)
-        for dropped in range(start, lower):
-            if last_seen.get(grams[dropped]) == dropped:
-                del last_seen[grams[dropped]]
     return best
