@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.insight import Insight
 from projections.accounts import Accounts
-from projections.dashboards import DashboardRow, Dashboards
+from projections.dashboards import DashboardRow, Dashboards, Deletions
 from projections.insight_queries import InsightReader, InsightRow, Tile
 from projections.timestamps import to_micros
 
@@ -72,14 +72,16 @@ class InsightPresenter:
         version was written): the links it showed then, not the live ones."""
         row = _historical_row(insight)
         shown_at = row.updated_at if at is None else at
-        hidden = self.deleted_dashboards(insight.dashboard_ids, shown_at)
+        hidden = self.dashboard_deletions(insight.dashboard_ids).deleted_at(
+            insight.dashboard_ids, shown_at
+        )
         tiles = [Tile(insight.tiles[str(d)], d) for d in insight.dashboard_ids if d not in hidden]
         users = self.users([row.created_by_id, row.last_modified_by_id])
         return self._shape(row, tiles, users, basic=basic, last_viewed=None)
 
-    def deleted_dashboards(self, dashboard_ids: Sequence[int], at: int) -> set[int]:
-        """Those of the dashboards deleted at that instant: their links were hidden then."""
-        return self._dashboards.deleted_at(dashboard_ids, at)
+    def dashboard_deletions(self, dashboard_ids: Iterable[int]) -> Deletions:
+        """When these dashboards were deleted and restored: links to a deleted one are hidden."""
+        return self._dashboards.deletions(dashboard_ids)
 
     def users(self, user_ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
         """PostHog's UserBasic of each of these users."""

@@ -271,14 +271,14 @@ class Insight(Aggregate):
             # PostHog replaces only the links it shows: one to a deleted dashboard stays, and
             # shows again when the dashboard is restored.
             sent = set(_ids(normalized["dashboards"]))
-            normalized["dashboards"] = [
-                *normalized["dashboards"],
-                *(
-                    ref
-                    for ref in self.values["dashboards"]
-                    if ref["id"] in hidden_dashboards and ref["id"] not in sent
-                ),
+            kept = [
+                ref
+                for ref in self.values["dashboards"]
+                if ref["id"] in hidden_dashboards and ref["id"] not in sent
             ]
+            normalized["dashboards"] = sorted(
+                [*normalized["dashboards"], *kept], key=lambda ref: ref["id"]
+            )
         linking = set(_ids(normalized.get("dashboards", [])))
         tiles = {
             d: t for d, t in (new_tiles or {}).items() if d in linking and str(d) not in self.tiles

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -48,6 +48,22 @@ class DashboardRow:
             created_by_id=None if row[8] is None else int(row[8]),
             updated_at=int(row[9]),
         )
+
+
+@dataclass(frozen=True)
+class Deletions:
+    """Dashboards' deletions and restorations: (at, position, deleted) per dashboard, in order."""
+
+    changes: dict[int, list[tuple[int, int, bool]]]
+
+    def deleted_at(self, dashboard_ids: Iterable[int], at: int) -> set[int]:
+        """Those of the dashboards that were deleted at this instant (microseconds)."""
+        deleted = set()
+        for dashboard_id in dashboard_ids:
+            latest = [change for change in self.changes.get(dashboard_id, ()) if change[0] <= at]
+            if latest and latest[-1][2]:
+                deleted.add(dashboard_id)
+        return deleted
 
 
 class DashboardsProjection(Projection):
@@ -139,19 +155,21 @@ class Dashboards:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    def deleted_at(self, dashboard_ids: Sequence[int], at: int) -> set[int]:
-        """Those of the dashboards that were deleted at this instant (microseconds)."""
-        if not dashboard_ids:
-            return set()
-        among, params = self._database.one_of("d.dashboard_id", dashboard_ids)
-        rows = self._database.query(
-            f"SELECT d.dashboard_id FROM dashboard_deletions d WHERE {among} AND d.deleted = 1 "
-            "AND d.position = (SELECT x.position FROM dashboard_deletions x "
-            "WHERE x.dashboard_id = d.dashboard_id AND x.at <= %s "
-            "ORDER BY x.at DESC, x.position DESC LIMIT 1)",
-            (*params, at),
-        )
-        return {int(row[0]) for row in rows}
+    def deletions(self, dashboard_ids: Iterable[int]) -> Deletions:
+        """When each of these dashboards was deleted or restored, in one query."""
+        ids = sorted(set(dashboard_ids))
+        changes: dict[int, list[tuple[int, int, bool]]] = {}
+        if ids:
+            among, params = self._database.one_of("dashboard_id", ids)
+            for dashboard_id, at, position, deleted in self._database.query(
+                "SELECT dashboard_id, at, position, deleted FROM dashboard_deletions "
+                f"WHERE {among} ORDER BY dashboard_id, at, position",
+                params,
+            ):
+                changes.setdefault(int(dashboard_id), []).append(
+                    (int(at), int(position), bool(deleted))
+                )
+        return Deletions(changes)
 
     def get(self, project_id: int, dashboard_id: int) -> DashboardRow | None:
         """A dashboard of the project, deleted or not."""

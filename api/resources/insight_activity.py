@@ -37,6 +37,17 @@ def _name(event: Any) -> str | None:
     return event.name
 
 
+def _linked_dashboards(event: Any) -> set[int]:
+    """The dashboards on either side of an event's change of dashboards."""
+    return {
+        ref["id"]
+        for change in getattr(event, "changes", [])
+        if change["field"] == "dashboards"
+        for side in ("before", "after")
+        for ref in change[side] or []
+    }
+
+
 class InsightActivity:
     """/insights/{id}/activity, /insights/activity and /insights/{id}/revert"""
 
@@ -103,10 +114,13 @@ class InsightActivity:
             caller.environment_id, insight_id, limit, offset
         )
         events = self._service.events(entries)
-        users = self._presenter.users(events[(e.insight_id, e.version)].actor_id for e in entries)
+        pairs = [(entry, events[(entry.insight_id, entry.version)]) for entry in entries]
+        users = self._presenter.users(event.actor_id for _, event in pairs)
+        linked = [_linked_dashboards(event) for _, event in pairs]
+        deletions = self._presenter.dashboard_deletions(set().union(*linked))
         results = [
-            self._entry(entry, events[(entry.insight_id, entry.version)], users)
-            for entry in entries
+            self._entry(entry, event, users, deletions.deleted_at(links, entry.at))
+            for (entry, event), links in zip(pairs, linked, strict=True)
         ]
         has_next = offset + limit < total
         return {
@@ -118,18 +132,12 @@ class InsightActivity:
             "total_count": total,
         }
 
+    @staticmethod
     def _entry(
-        self, entry: HistoryEntry, event: Any, users: dict[int, dict[str, Any]]
+        entry: HistoryEntry, event: Any, users: dict[int, dict[str, Any]], hidden: set[int]
     ) -> dict[str, Any]:
+        """One activity entry; links to dashboards that were deleted then are `hidden`."""
         actor = users.get(event.actor_id) if event.actor_id is not None else None
-        linked = {
-            ref["id"]
-            for change in getattr(event, "changes", [])
-            if change["field"] == "dashboards"
-            for side in ("before", "after")
-            for ref in change[side] or []
-        }
-        hidden = self._presenter.deleted_dashboards(sorted(linked), entry.at)
         return {
             "id": str(uuid5(NAMESPACE, f"{event.originator_id}/{event.originator_version}")),
             "user": {"first_name": actor["first_name"], "email": actor["email"]}

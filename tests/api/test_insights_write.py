@@ -695,6 +695,37 @@ class TestLinksToDeletedDashboards:
             }
         ]
 
+    def test_each_entry_of_a_page_hides_the_dashboards_deleted_when_it_was_made(
+        self, tenant: Tenant, hidden: tuple[dict[str, Any], int, int]
+    ) -> None:
+        created, north, south = hidden
+        patch(tenant, created, dashboards=[south])
+        tenant.patch(f"dashboards/{north}", json={"deleted": False})
+        patch(tenant, created, dashboards=[])
+
+        entries = tenant.get(f"insights/{created['id']}/activity").json["results"]
+
+        assert [entry["detail"]["changes"] for entry in entries[:2]] == [
+            [
+                {
+                    "type": "Insight",
+                    "action": "changed",
+                    "field": "dashboards",
+                    "before": [{"id": north, "name": "North"}, {"id": south, "name": "South"}],
+                    "after": [],
+                }
+            ],
+            [
+                {
+                    "type": "Insight",
+                    "action": "changed",
+                    "field": "dashboards",
+                    "before": [],
+                    "after": [{"id": south, "name": "South"}],
+                }
+            ],
+        ]
+
     def test_deleting_the_insight_takes_it_off_the_hidden_dashboard_as_well(
         self, tenant: Tenant, hidden: tuple[dict[str, Any], int, int]
     ) -> None:
