@@ -17,6 +17,7 @@ from projections.similarity import (
     padded_words,
     whole_words,
     word_similarity,
+    word_similarity_bound,
     word_trigrams,
 )
 
@@ -105,9 +106,10 @@ class SearchTerm:
             fields.append((bound, shared, text, threshold, weight))
         fields.sort(key=lambda field: -field[0])
         if not exact and all(
-            bound / weight < threshold for bound, _, _, threshold, weight in fields
+            bound / weight < threshold or word_similarity_bound(self.text, text) < threshold
+            for bound, _, text, threshold, weight in fields
         ):
-            return None
+            return None  # No field shares enough trigrams, or close enough together.
         similar = False
         score = 0.0
         for bound, shared, text, threshold, weight in fields:

@@ -9,7 +9,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from projections.search import Match, SearchTerm
-from projections.similarity import padded_words, trigram_set, word_similarity, word_trigrams
+from projections.similarity import (
+    padded_words,
+    trigram_set,
+    word_similarity,
+    word_similarity_bound,
+    word_trigrams,
+)
 from tests.texts import sentences, texts
 
 fields = st.one_of(st.none(), sentences, texts, st.text(max_size=30))
@@ -82,3 +88,22 @@ def test_padded_words_hold_exactly_the_word_trigrams(needle: str, haystack: str)
     assert {gram for gram in word_trigrams(needle) if gram in padded} == (
         set(word_trigrams(needle)) & trigram_set(haystack)
     )
+
+
+@settings(max_examples=1000)
+@given(needle=st.one_of(sentences, texts), haystack=st.one_of(st.none(), sentences, texts))
+@example(needle="abcd", haystack="abcd x abcd")
+@example(needle="ab ab", haystack="ab zz ab")
+def test_the_similarity_bound_is_never_below_the_similarity(
+    needle: str, haystack: str | None
+) -> None:
+    assert word_similarity_bound(needle, haystack) >= word_similarity(needle, haystack)
+
+
+def test_the_bound_rules_out_shared_trigrams_far_apart() -> None:
+    # 5 of the term's 16 trigrams, enough for 0.3 if they were together, but in two words.
+    term, name = "bleckshellprang", "Search greckspanfrix smeafaistnoong blog bounce"
+    shared = set(word_trigrams(term)) & trigram_set(name)
+
+    assert len(shared) / len(trigram_set(term)) >= 0.3
+    assert word_similarity_bound(term, name) < 0.3
