@@ -57,17 +57,16 @@ def whole_words(needle: str) -> re.Pattern[str] | None:
 def word_similarity_bound(needle: str, haystack: str | None) -> float:
     """An upper bound of `word_similarity`, cheap when the shared trigrams are scattered.
 
-    A run of trigrams scores at most its shared trigrams over the needle's plus the distinct
-    trigrams of any gap between shared ones inside it; the best runs start and end on shared
-    trigrams, so counting shared trigrams and gap widths per stretch of shared ones suffices."""
+    A run's similarity is its shared trigrams over the needle's plus its other distinct ones,
+    which include every trigram of a gap between shared ones inside it. The best runs start
+    and end on shared trigrams: the shared trigrams of each stretch and the width of each gap
+    between stretches are all it takes."""
     wanted = trigram_set(needle)
     size = len(wanted)
     if not haystack or not size:
         return 0.0
-    stretches: list[int] = []
-    """Shared trigrams in each stretch of consecutive ones."""
-    gaps: list[int] = []
-    """Distinct trigrams between each stretch and the next."""
+    stretches: list[int] = []  # Shared trigrams in each stretch of consecutive ones.
+    gaps: list[int] = []  # Distinct trigrams between each stretch and the next.
     gap: set[str] = set()
     for gram in _trigrams(haystack):
         if gram in wanted:
