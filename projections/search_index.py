@@ -161,11 +161,13 @@ class PgTrgmIndex(SearchIndex):
         self, cursor: Cursor, term: SearchTerm, insight_ids: list[int]
     ) -> dict[int, Similarities] | None:
         # NOTE: PostgreSQL's, not Python's: the prefilter above judged the fields with them,
-        # and pg_trgm splits and lower-cases some scripts differently from Python.
+        # and pg_trgm splits and lower-cases some scripts differently from Python. They are
+        # single precision: read as text (0.6666667, 0.33333334), half of one outranks an equal
+        # other; as float8 their exact values come through and halving keeps ties.
         rows = cursor.execute(
-            "SELECT id, coalesce(word_similarity(%s, name), 0), "
-            "coalesce(word_similarity(%s, derived_name), 0), "
-            "coalesce(word_similarity(%s, description), 0) "
+            "SELECT id, coalesce(word_similarity(%s, name), 0)::float8, "
+            "coalesce(word_similarity(%s, derived_name), 0)::float8, "
+            "coalesce(word_similarity(%s, description), 0)::float8 "
             "FROM insights WHERE id = ANY(%s::bigint[])",
             (term.text, term.text, term.text, insight_ids),
         ).fetchall()

@@ -42,3 +42,17 @@ def test_postgresql_judges_similarity_as_pg_trgm_does(
     # implementation, equal to it where both split and lower-case words alike.
     postgres = tenant.backend.database.dialect == "postgresql"
     assert body["count"] == (on_postgresql if postgres else on_sqlite)
+
+
+def test_a_name_and_half_a_description_scoring_alike_tie_and_go_by_name(tenant: Tenant) -> None:
+    # 1/3 from the name, half of 2/3 from the description: equal scores, so name order. Read
+    # from PostgreSQL's single-precision text, half of 0.6666667 outranked 0.33333334.
+    tenant.create_insight(name="zzz", description="kungrill floon")
+    tenant.create_insight(name="flag")
+
+    rows = listing(tenant, search="floll")["results"]
+
+    assert [(row["name"], row["search_match_type"]) for row in rows] == [
+        ("flag", "similar"),
+        ("zzz", "similar"),
+    ]
