@@ -54,6 +54,18 @@ def _change(field: str, before: Any, after: Any) -> dict[str, Any] | None:
     return {"type": SCOPE, "action": "changed", "field": field, "before": before, "after": after}
 
 
+def linked_dashboards(event: Any) -> set[int]:
+    """The dashboards on either side of an event's change of dashboards: those whose deletion
+    at the time would hide them from its activity entry."""
+    return {
+        ref["id"]
+        for change in getattr(event, "changes", [])
+        if change["field"] == "dashboards"
+        for side in ("before", "after")
+        for ref in change[side] or []
+    }
+
+
 def activity_changes(event: Any, hidden: Collection[int] = ()) -> list[dict[str, Any]] | None:
     """The changes an event shows in the activity log (None for a creation); links to the
     `hidden` dashboards (deleted then) are not shown."""

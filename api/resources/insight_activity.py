@@ -19,7 +19,7 @@ from api.shapes import InsightPresenter, iso
 from api.validation import query_params
 from domain.ids import NAMESPACE
 from domain.insight import Insight
-from domain.insight_activity import SCOPE, activity_changes, activity_verb
+from domain.insight_activity import SCOPE, activity_changes, activity_verb, linked_dashboards
 from projections.insight_history import HistoryEntry, InsightHistory
 from projections.insight_queries import InsightReader
 from projections.timestamps import to_micros
@@ -35,17 +35,6 @@ def _name(event: Any) -> str | None:
     if isinstance(event, Insight.Created):
         return event.values.get("name") or event.values.get("derived_name")
     return event.name
-
-
-def _linked_dashboards(event: Any) -> set[int]:
-    """The dashboards on either side of an event's change of dashboards."""
-    return {
-        ref["id"]
-        for change in getattr(event, "changes", [])
-        if change["field"] == "dashboards"
-        for side in ("before", "after")
-        for ref in change[side] or []
-    }
 
 
 class InsightActivity:
@@ -116,7 +105,7 @@ class InsightActivity:
         events = self._service.events(entries)
         pairs = [(entry, events[(entry.insight_id, entry.version)]) for entry in entries]
         users = self._presenter.users(event.actor_id for _, event in pairs)
-        linked = [_linked_dashboards(event) for _, event in pairs]
+        linked = [linked_dashboards(event) for _, event in pairs]
         deletions = self._presenter.dashboard_deletions(set().union(*linked))
         results = [
             self._entry(entry, event, users, deletions.deleted_at(links, entry.at))
