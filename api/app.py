@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import falcon
 import orjson
+from falcon.routing import CompiledRouter
 from pydantic import ValidationError
 
 from api.auth import Authentication
 from api.errors import domain_error, serialize_error, unexpected_error
 from api.formats import ResponseFormat
 from api.head import HeadAsGet
+from api.methods import MethodsNotAllowed
 from api.openapi import Schema, spec
 from api.request_body import RequestBody
 from api.resources.capture import Capture, CaptureCors
@@ -20,7 +22,6 @@ from api.resources.insight_activity import InsightActivity
 from api.resources.insight_views import InsightViewsResource
 from api.resources.insights import Insight, Insights
 from api.shapes import InsightPresenter
-from api.unknown_methods import UnknownMethods
 from api.validation import pydantic_error
 from domain.errors import DomainError
 from store.backend import Backend
@@ -41,15 +42,17 @@ def _json_handler() -> falcon.media.JSONHandler:
 
 def create_app(backend: Backend) -> falcon.App:
     """A WSGI app serving every route on `backend`."""
+    router = CompiledRouter()
     app = falcon.App(
+        router=router,
         middleware=[
             HeadAsGet(),
-            UnknownMethods(),
+            MethodsNotAllowed(router),
             RequestBody(),
             ResponseFormat(),
             Authentication(backend.accounts),
             CaptureCors(),
-        ]
+        ],
     )
     app.req_options.strip_url_path_trailing_slash = True
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = _json_handler()

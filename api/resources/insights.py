@@ -144,6 +144,8 @@ class Insights(_InsightResource):
 class Insight(_InsightResource):
     """/api/projects/{project_id}/insights/{insight_id} (an id or a short_id)"""
 
+    refused_methods = frozenset({"DELETE"})
+
     def __init__(
         self,
         commands: InsightCommands,
@@ -218,4 +220,3 @@ class Insight(_InsightResource):
     ) -> None:
         """Hard delete is not allowed: PATCH `{"deleted": true}` instead."""
         resp.status = falcon.HTTP_405
-        resp.set_header("Allow", "GET, PATCH, PUT")

@@ -146,6 +146,26 @@ class TestWrongMethods:
         assert answers == {(405, orjson.dumps(method_not_allowed("FOO")).decode())}
         assert (unknown.status_code, unknown.json) == (404, NOT_FOUND)
 
+    @pytest.mark.filterwarnings("ignore:Unknown REQUEST_METHOD")  # wsgiref's validator
+    def test_every_405_and_options_of_a_route_name_the_methods_it_answers(
+        self, tenant: Tenant, routes: list[ServedRoute]
+    ) -> None:
+        values = own_values(tenant)
+        wrong = []
+        for route in routes:
+            path = route.path(values)
+            resource = next(iter(route.responders.values())).__self__
+            answered = set(route.methods) - getattr(resource, "refused_methods", frozenset())
+            for method in ("FOO", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+                if method in answered:
+                    continue
+                result = tenant.client.simulate_request(method, path, headers=tenant.headers)
+                allowed = {m.strip() for m in result.headers.get("Allow", "").split(",")}
+                status = 200 if method == "OPTIONS" else 405
+                if (result.status_code, allowed) != (status, {*answered, "OPTIONS"}):
+                    wrong.append((method, route.template, result.status_code, allowed))
+        assert wrong == []
+
     def test_the_405_says_which_methods_are_allowed(self, tenant: Tenant) -> None:
         result = tenant.client.simulate_put(tenant.path("insights"), headers=tenant.headers)
 
