@@ -14,7 +14,7 @@ from typing import Any
 
 from bench.backends import scratch_database
 from bench.load import requests_per_second
-from bench.seed import bench_key, bench_tenant, seed_insights
+from bench.seed import bench_key, bench_tenant, seed_insights, settle_after_bulk_load
 from bench.serving import BIN, THREADS, WORKERS, fetch, free_port, insightlog_server, serving
 from store.backend import open_backend
 
@@ -29,6 +29,7 @@ def run(backend_kind: str, seconds: float = 8.0, insights: int = 200) -> list[di
         tenant = bench_tenant(backend)
         key = bench_key(backend)
         seed_insights(backend, project_id=tenant.project_id, user_id=tenant.user_id, count=insights)
+        settle_after_bulk_load(backend)
         backend.close()
         headers = {"Authorization": f"Bearer {key}"}
         with insightlog_server(url, tenant.project_id, headers) as base:
@@ -50,10 +51,6 @@ def run(backend_kind: str, seconds: float = 8.0, insights: int = 200) -> list[di
                     }
                 )
     return results
-
-
-if __name__ == "__main__":
-    print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else "sqlite", seconds=3), indent=1))
 
 
 @contextmanager
@@ -81,3 +78,7 @@ def _alternating(
         ours_rates.append(requests_per_second(ours, headers, seconds / slices))
         bare_rates.append(requests_per_second(bare, {}, seconds / slices))
     return sum(ours_rates) / slices, sum(bare_rates) / slices
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else "sqlite", seconds=3), indent=1))
