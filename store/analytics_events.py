@@ -12,20 +12,16 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, NamedTuple
 from uuid import UUID
 
-import orjson
-
 from domain.analytics_event import CapturedEvent
-from domain.elements_chain import chain_hash, elements_from_chain, first_value
 from domain.property_filter import FilterGroup, PropertyFilter
+from store.chain_rows import VALUE_KEYS, chain_row, public_hash
 from store.database import Cursor, Database
 from store.element_counts import VERSION_DDL, ElementCounts, bump_version
 
 ELEMENT_EVENTS = ("$autocapture", "$rageclick", "$dead_click")
-VALUE_KEYS = ("tag_name", "text", "href", "attr_id")
 DAY_MICROS = 86_400_000_000
 
 
@@ -53,29 +49,8 @@ class StatsQuery:
     offset: int
 
 
-# Hashes are unsigned 64-bit; a BIGINT column holds them shifted, which keeps their order.
-_SHIFT = 2**63
-MAX_CACHED_CHAINS = 100_000
 MAX_CACHED_ROWS = 200_000
-
-
-def stored_hash(chain: str) -> int:
-    """The chain's hash as its BIGINT column value."""
-    return int(chain_hash(chain), 16) - _SHIFT
-
-
-def public_hash(stored: int) -> str:
-    """The hash the API shows: lower-case hex, unpadded."""
-    return format(stored + _SHIFT, "x")
-
-
-@lru_cache(maxsize=65_536)
-def chain_row(chain: str) -> tuple[int, str, str | None, str | None, str | None, str | None]:
-    """What the read model keeps per chain: hash, parsed elements (JSON) and the value each
-    `elements/values` key extracts. Cached: a site has far fewer chains than clicks."""
-    elements = orjson.dumps(elements_from_chain(chain)).decode()
-    values = [first_value(chain, key) for key in VALUE_KEYS]
-    return (stored_hash(chain), elements, *values)  # type: ignore[return-value]
+MAX_CACHED_CHAIN_BYTES = 64 << 20
 
 
 class AnalyticsEvents(ABC):
@@ -83,8 +58,10 @@ class AnalyticsEvents(ABC):
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        # A chain's text and parsed elements never change: stats pages read them from here.
+        # A chain's text and parsed elements never change: stats pages read them from here,
+        # up to MAX_CACHED_CHAIN_BYTES of them (rows refer to them, so both go together).
         self._chains: dict[int, dict[int, tuple[str, bytes, str]]] = {}
+        self._chain_bytes = 0
         self._counts = ElementCounts(database)
         self._rows: dict[int, dict[tuple[int, int, str], ChainCount]] = {}
         self._cache_lock = threading.Lock()
@@ -210,9 +187,14 @@ class AnalyticsEvents(ABC):
         # Rows are kept (per project: a hash names a chain only within its project), so that
         # a page of 50,000 builds only the rows whose count changed since it was last asked.
         with self._cache_lock:
+            rows_held = sum(map(len, self._rows.values()))
+            if self._chain_bytes > MAX_CACHED_CHAIN_BYTES:
+                self._chains.clear()
+                self._chain_bytes = 0
+                self._rows.clear()
+            elif rows_held + len(ranked) > MAX_CACHED_ROWS:
+                self._rows.clear()
             rows = self._rows.setdefault(project_id, {})
-            if len(rows) + len(ranked) > MAX_CACHED_ROWS:
-                rows.clear()
             missing = [entry for entry in ranked if entry not in rows]
             if missing:
                 chains = self._chain_texts(project_id, {stored for _, stored, _ in missing})
@@ -225,10 +207,6 @@ class AnalyticsEvents(ABC):
         """Each chain's text, parsed elements and public hash, by stored hash."""
         known = self._chains.setdefault(project_id, {})
         missing = sorted(hashes - known.keys())
-        if sum(map(len, self._chains.values())) + len(missing) > MAX_CACHED_CHAINS:
-            self._chains.clear()
-            known = self._chains[project_id] = {}
-            missing = sorted(hashes)
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             for stored, chain, elements in self.database.query(
@@ -237,6 +215,7 @@ class AnalyticsEvents(ABC):
                 (project_id, *chunk),
             ):
                 known[int(stored)] = (chain, elements.encode(), public_hash(int(stored)))
+                self._chain_bytes += len(chain) + len(elements)
         return known
 
     def stats_version(self, project_id: int) -> int:

@@ -11,7 +11,8 @@ import psycopg
 from domain.analytics_event import CapturedEvent
 from domain.errors import InvalidInputError
 from store import json_codec
-from store.analytics_events import AnalyticsEvents, chain_row
+from store.analytics_events import AnalyticsEvents
+from store.chain_rows import chain_row
 from store.database import Cursor
 
 

@@ -11,7 +11,8 @@ from uuid import UUID
 
 from domain.analytics_event import CapturedEvent
 from store import json_codec
-from store.analytics_events import AnalyticsEvents, chain_row
+from store.analytics_events import AnalyticsEvents
+from store.chain_rows import chain_row
 from store.database import Cursor
 from store.sqlite_database import SqliteDatabase
 

@@ -15,7 +15,8 @@ from domain.dates import parse_date
 from domain.errors import InvalidInputError
 from domain.property_filter import FilterGroup, parse_properties
 from store import json_codec
-from store.analytics_events import ELEMENT_EVENTS, VALUE_KEYS
+from store.analytics_events import ELEMENT_EVENTS
+from store.chain_rows import VALUE_KEYS
 
 DEFAULT_LIMIT = 50_000
 MAX_LIMIT = 999_999
