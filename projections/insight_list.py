@@ -46,11 +46,12 @@ def _events_column(query: Any, filters: Any) -> str:
 
 def _lower_text(value: Any) -> str | None:
     # NOTE: PostHog compares a JSON key's text (a string bare, anything else as JSON) and
-    # the whole query's JSON text, case-insensitively.
+    # the whole query's JSON text, case-insensitively. A NUL, which PostgreSQL's text cannot
+    # hold, is kept as JSON writes it, as in the JSON of anything else.
     if value is None:
         return None
     text = value if isinstance(value, str) else json_codec.dumps(value).decode()
-    return text.lower()
+    return text.replace("\x00", "\\u0000").lower()
 
 
 def _flag_columns(query: Any, filters: Any) -> dict[str, str | None]:
@@ -75,7 +76,7 @@ class InsightListProjection(EventByEventProjection):
     """Keeps `insights`, `insight_tags` and `insight_tiles` from Insight events."""
 
     name = "insight_list"
-    version = 7
+    version = 8
     topics: ClassVar[tuple[str, ...]] = tuple(
         get_topic(cls)
         for cls in (Insight.Created, Insight.Updated, Insight.Deleted, Insight.Restored)

@@ -46,6 +46,20 @@ class TestFeatureFlagFilter:
     def test_breakdowns_and_properties_naming_the_flag_match(self, flagged: Tenant) -> None:
         assert name_set(flagged, feature_flag="new-checkout") == NAMING_NEW_CHECKOUT
 
+    def test_a_nul_in_a_string_breakdown_or_properties_is_stored_and_matched(
+        self, tenant: Tenant
+    ) -> None:
+        # PostgreSQL's text cannot hold a NUL: these two are kept as bare strings, not JSON.
+        filters = {"breakdown": "a\x00$feature/new-checkout", "properties": "b\x00new-checkout"}
+        created = tenant.post("insights", json={"name": "With NUL", "filters": filters})
+        patched = tenant.patch(
+            f"insights/{created.json['id']}", json={"filters": {**filters, "insight": "TRENDS"}}
+        )
+
+        assert (created.status_code, patched.status_code) == (201, 200)
+        assert patched.json["filters"] == {**filters, "insight": "TRENDS"}
+        assert name_set(tenant, feature_flag="new-checkout") == {"With NUL"}
+
     def test_the_flag_key_matches_case_insensitively(self, flagged: Tenant) -> None:
         assert name_set(flagged, feature_flag="NEW-Checkout") == NAMING_NEW_CHECKOUT
 
