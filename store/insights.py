@@ -108,9 +108,8 @@ class InsightCommands:
             new_tiles = self._new_tiles(
                 insight.dashboards_needing_tiles(ref["id"] for ref in values.get("dashboards", []))
             )
-            linked = (
-                self._dashboards.linked(insight.dashboard_ids) if "dashboards" in values else {}
-            )
+            # Read whatever the change: sent dashboards replace the links, and a delete drops them.
+            linked = self._dashboards.linked(insight.dashboard_ids) if insight.dashboard_ids else {}
             if insight.update(
                 environment_id=environment_id,
                 actor_id=actor_id,

@@ -620,6 +620,21 @@ class TestDashboardsChanges:
             )
         ]
 
+    def test_a_soft_delete_names_the_dashboards_it_unlinks_as_they_are_now(
+        self, tenant: Tenant
+    ) -> None:
+        board = tenant.create_dashboard(name="Old name")
+        created = tenant.create_insight(name="Doomed", dashboards=[board["id"]])
+        renamed = tenant.patch(f"dashboards/{board['id']}", json={"name": "New name"})
+        assert renamed.status_code == 200, renamed.text
+
+        patch(tenant, created["id"], {"deleted": True})
+
+        changes = entries(tenant)[0]["detail"]["changes"]
+        assert [c for c in changes if c["field"] == "dashboards"] == [
+            change("dashboards", "changed", [{"id": board["id"], "name": "New name"}], [])
+        ]
+
 
 class TestDeleteRestoreAndRevert:
     def test_a_soft_delete_is_a_deleted_entry_with_the_deleted_field_changed(
