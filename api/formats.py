@@ -75,14 +75,14 @@ class ResponseFormat:
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
         payload = resp.context.get("payload")
-        if not req_succeeded or _format(req) != "csv" or payload is None:
+        if not req_succeeded or response_format(req) != "csv" or payload is None:
             return
         resp.data = to_csv(payload).encode()
         resp.content_type = "text/csv; charset=utf-8"
         resp.set_header("Cache-Control", "no-cache")
 
 
-def _format(req: falcon.Request) -> str:
+def response_format(req: falcon.Request) -> str:
     """`?format=`, else what the Accept header prefers (JSON when both would do)."""
     requested = req.get_param("format")
     if requested is not None:

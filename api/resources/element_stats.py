@@ -13,7 +13,7 @@ import falcon
 import orjson
 
 from api.auth import authorize
-from api.formats import send
+from api.formats import response_format, send
 from api.openapi import documented
 from api.pagination import page_url
 from api.schemas.element_stats import (
@@ -54,7 +54,7 @@ class ElementStats:
         project = req.context.caller.project_id
         # Relative dates are day-grained here: today's date completes the key.
         key = (req.url, self._clock().date().toordinal(), self._analytics.stats_version(project))
-        as_csv = req.get_param("format") == "csv"
+        as_csv = response_format(req) == "csv"
         with self._pages_lock:
             cached = None if as_csv else self._pages.get(key)
         if cached is None:

@@ -395,6 +395,21 @@ class TestStatsShape:
             f"1,,,/docs,1,1,0,a,Docs,{docs['hash']},$rageclick\r\n"
         )
 
+    def test_accept_text_csv_is_the_same_csv_each_time_and_json_stays_json(
+        self, shop: Shop
+    ) -> None:
+        shop.capture([*clicks(DOCS, 2), click(DOCS, "$rageclick")])
+        as_csv = {**shop.tenant.headers, "Accept": "text/csv"}
+        json_page = shop.stats_ok()
+        expected = shop.stats({"format": "csv"}).text
+
+        answers = [shop.stats(headers=as_csv) for _ in range(2)]
+
+        assert [(a.headers["content-type"], a.text) for a in answers] == [
+            ("text/csv; charset=utf-8", expected)
+        ] * 2
+        assert shop.stats_ok() == json_page
+
 
 # ---------------------------------------------------------------------------------------------
 # Ordering
