@@ -14,7 +14,8 @@ class MethodsNotAllowed:
     """Middleware. falcon answers a method it does not know (`FOO`) 400 "Invalid HTTP
     method"; Django answers it 405, as any method a view does not have. Every 405 (and a
     default OPTIONS) lists in `Allow` the methods the route answers: falcon's own lists
-    would name those a resource refuses on purpose (`refused_methods`). Unknown routes stay 404."""
+    would name those a resource refuses on purpose (`refused_methods`) and not HEAD.
+    Unknown routes stay 404."""
 
     def __init__(self, router: CompiledRouter) -> None:
         self._router = router
@@ -42,10 +43,12 @@ class MethodsNotAllowed:
     @staticmethod
     def _answered(resource: Any, method_map: dict[str, Any]) -> set[str]:
         refused = getattr(resource, "refused_methods", frozenset())
-        return {
+        answered = {
             method
             for method, responder in method_map.items()
             if method in falcon.COMBINED_METHODS
             and method not in refused
             and getattr(responder, "__self__", None) is resource
         }
+        # HeadAsGet answers HEAD wherever GET is answered, as Django does.
+        return answered | {"HEAD"} if "GET" in answered else answered

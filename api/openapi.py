@@ -13,7 +13,7 @@ import falcon
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
 from api.formats import send
-from api.schemas.common import ErrorOut
+from api.schemas.common import ErrorOut, FormatParam
 
 spec = SpecTree(
     "falcon",
@@ -53,11 +53,19 @@ def documented(
     json: Any = None,
     ok: dict[str, Any],
     errors: tuple[int, ...] = (),
+    public: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a responder's parameters, body and responses for the OpenAPI document."""
-    responses = {**ERRORS, **{f"HTTP_{status}": ErrorOut for status in errors}, **ok}
+    """Declare a responder's parameters (`format` at least), body and responses for the
+    OpenAPI document; a `public` one takes no personal API key."""
+    statuses = {f"HTTP_{status}": ErrorOut for status in errors}
+    responses = {**statuses, **ok} if public else {**ERRORS, **statuses, **ok}
     return spec.validate(
-        query=query, json=json, resp=Response(**responses), tags=tags, skip_validation=True
+        query=query or FormatParam,
+        json=json,
+        resp=Response(**responses),
+        tags=tags,
+        security={} if public else None,
+        skip_validation=True,
     )
 
 

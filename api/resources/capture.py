@@ -10,9 +10,13 @@ import falcon
 from api.capture_body import MAX_CAPTURE_BYTES, capture_payload
 from api.errors import ApiError
 from api.formats import send
+from api.openapi import documented
+from api.schemas.capture import CaptureIn, CaptureOut, CaptureQuery
 from projections.accounts import Accounts
 from store.capture import CaptureService
 
+TAGS = ["capture"]
+CAPTURED = {"HTTP_200": CaptureOut}
 _TOKEN_HELP = "You can find your project API key in your insightlog project settings."
 
 
@@ -74,14 +78,17 @@ class Capture:
         self._service.capture(pairs, sent_at=body.get("sent_at") if body else None)
         send(resp, {"status": 1})
 
+    @documented(tags=TAGS, json=CaptureIn, ok=CAPTURED, errors=(400, 401, 413), public=True)
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Capture the body's events."""
         self._capture(req, resp)
 
+    @documented(tags=TAGS, query=CaptureQuery, ok=CAPTURED, errors=(400, 401), public=True)
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Capture the events in the `data` query parameter (posthog-js' image fallback)."""
         self._capture(req, resp)
 
+    @documented(tags=TAGS, ok={"HTTP_200": None}, public=True)
     def on_options(self, req: falcon.Request, resp: falcon.Response) -> None:
         """CORS preflight: browsers send events from any origin."""
         resp.status = falcon.HTTP_200

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from domain.dates import parse_date
+from domain.insight import INT32_MAX, INT32_MIN
 
 TRUTHY = frozenset({"y", "yes", "t", "true", "on", "1"})
 
@@ -56,8 +57,15 @@ def _is_integer_text(text: str) -> bool:
 
 Integer = Annotated[int, BeforeValidator(_integer)]
 """An integer in a body or query string."""
-BigInt = Annotated[int, BeforeValidator(_integer), Field(ge=-(2**63), le=2**63 - 1)]
+# NOTE: bounds come before the validator: after it, pydantic cannot put them in the core
+# schema, and the OpenAPI document would show them by pydantic's names (`ge`, `le`), which
+# JSON Schema does not know.
+BigInt = Annotated[int, Field(ge=-(2**63), le=2**63 - 1), BeforeValidator(_integer)]
 """An integer that fits a database's 64-bit column."""
+Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX), BeforeValidator(_integer)]
+"""An integer that fits a 32-bit column, as PostHog's are."""
+PositiveInt = Annotated[int, Field(ge=1), BeforeValidator(_integer)]
+NonNegativeInt = Annotated[int, Field(ge=0), BeforeValidator(_integer)]
 
 
 def truthy(value: Any) -> bool:

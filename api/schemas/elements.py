@@ -6,10 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schemas.common import Integer, not_null
-from domain.element import INT32_MAX, INT32_MIN, MAX_CLASS_LENGTH, MAX_LENGTHS
-
-Int32 = Annotated[Integer, Field(ge=INT32_MIN, le=INT32_MAX)]
+from api.schemas.common import Int32, not_null
+from domain.element import MAX_CLASS_LENGTH, MAX_LENGTHS
 
 
 class ElementWrite(BaseModel):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Integer
-
-PositiveInt = Annotated[Integer, Field(ge=1)]
+from api.schemas.common import PositiveInt
 
 
 class ActivityParams(BaseModel):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import BigInt, Integer, UserBasicOut
+from api.schemas.common import BigInt, Integer, NonNegativeInt, UserBasicOut
 from api.schemas.insights import InsightBasicOut
 from domain.insight_views import MAX_INSIGHT_IDS
 
@@ -27,8 +27,8 @@ class TrendingParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     days: Integer = Field(7, description="Count viewers of the last N days (negative: none).")
-    limit: Annotated[Integer, Field(ge=0)] = Field(10, description=f"At most {MAX_TRENDING_LIMIT}.")
-    offset: Annotated[Integer, Field(ge=0)] = 0
+    limit: NonNegativeInt = Field(10, description=f"At most {MAX_TRENDING_LIMIT}.")
+    offset: NonNegativeInt = 0
     format: Literal["json", "csv"] | None = None
 
 

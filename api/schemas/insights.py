@@ -19,14 +19,15 @@ from pydantic_core import PydanticCustomError
 from api.pagination import lenient_int
 from api.schemas.common import (
     BigInt,
-    Integer,
+    Int32,
+    PositiveInt,
     UserBasicOut,
     in_utc,
     not_null,
     parse_date_param,
     truthy,
 )
-from domain.insight import INT32_MAX, INT32_MIN, MAX_TAG_LENGTH, MAX_TEXT_LENGTH
+from domain.insight import MAX_TAG_LENGTH, MAX_TEXT_LENGTH
 from projections.insight_filter import ORDER_COLUMNS
 from store import json_codec
 
@@ -47,7 +48,7 @@ class InsightWrite(BaseModel):
         None, description="A query node: a JSON object whose `kind` is a known node kind."
     )
     filters: dict[str, Any] | None = Field(None, description="Legacy filter definition.")
-    order: Annotated[Integer | None, Field(ge=INT32_MIN, le=INT32_MAX)] = None
+    order: Int32 | None = None
     deleted: bool | None = Field(None, description="Soft delete (true) or restore (false).")
     dashboards: list[BigInt] | None = Field(None, description="Ids of the project's dashboards.")
     tags: list[Annotated[str, Field(max_length=MAX_TAG_LENGTH)]] | None = None
@@ -206,7 +207,7 @@ class InsightRetrieveParams(BaseModel):
     filters_override: JsonObjectParam = None
     variables_override: JsonObjectParam = None
     tile_filters_override: JsonObjectParam = None
-    version: Annotated[Integer | None, Field(ge=1)] = Field(
+    version: PositiveInt | None = Field(
         None, description="The insight as it was after its N-th event."
     )
     as_of: Annotated[datetime | None, BeforeValidator(_instant)] = Field(

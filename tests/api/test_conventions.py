@@ -156,6 +156,7 @@ class TestWrongMethods:
             path = route.path(values)
             resource = next(iter(route.responders.values())).__self__
             answered = set(route.methods) - getattr(resource, "refused_methods", frozenset())
+            answered |= {"HEAD"} if "GET" in answered else set()
             for method in ("FOO", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
                 if method in answered:
                     continue
@@ -744,7 +745,7 @@ class TestOpenApiDocument:
         served = {
             (route.template, method.lower())
             for route in routes
-            if not route.is_public
+            if route.template != "/api/schema"
             for method in route.methods
         }
         documented = {(path, method) for path, operations in paths.items() for method in operations}
@@ -801,20 +802,22 @@ class TestOpenApiDocument:
         ]
         assert missing == []
 
-    def test_every_get_operation_documents_the_format_parameter(
+    def test_every_operation_documents_the_format_parameter(
         self, client: falcon.testing.TestClient, routes: list[ServedRoute]
     ) -> None:
         # Every endpoint answers CSV too (CONTRACT.md §1): a client reads that from the document.
         paths = client.simulate_get("/api/schema").json["paths"]
 
         undocumented = [
-            route.template
+            (route.template, method)
             for route in routes
-            if not route.is_public and "GET" in route.methods
+            if route.template != "/api/schema"
+            for method in route.methods
+            if method != "OPTIONS"
             if "format"
             not in {
                 p["name"]
-                for p in paths[route.template]["get"].get("parameters", [])
+                for p in paths[route.template][method.lower()].get("parameters", [])
                 if p.get("in") == "query"
             }
         ]
@@ -841,6 +844,35 @@ class TestOpenApiDocument:
         schemes = document["components"]["securitySchemes"]
         assert [s["scheme"] for s in schemes.values() if s.get("type") == "http"] == ["bearer"]
         assert document["security"] == [{name: []} for name in schemes]
+
+    def test_capture_takes_no_personal_api_key_and_answers_status_1(
+        self, client: falcon.testing.TestClient
+    ) -> None:
+        document = client.simulate_get("/api/schema").json
+
+        for path in ("/e", "/capture", "/batch", "/i/v0/e"):
+            post = document["paths"][path]["post"]
+            assert post["security"] == []
+            assert set(post["responses"]) == {"200", "400", "401", "413"}
+            ok = post["responses"]["200"]["content"]["application/json"]["schema"]
+            assert _resolve(document, ok["$ref"])["properties"]["status"]["const"] == 1
+
+    def test_bounds_are_json_schema_minimum_and_maximum(
+        self, client: falcon.testing.TestClient
+    ) -> None:
+        document = client.simulate_get("/api/schema").json
+        activity = document["paths"]["/api/projects/{project_id}/insights/activity"]["get"]
+
+        def keywords(node: Any) -> set[str]:
+            if isinstance(node, dict):
+                return {*node, *(k for value in node.values() for k in keywords(value))}
+            if isinstance(node, list):
+                return {k for value in node for k in keywords(value)}
+            return set()
+
+        page = next(p for p in activity["parameters"] if p["name"] == "page")
+        assert page["schema"]["minimum"] == 1
+        assert keywords(document) & {"ge", "le", "gt", "lt"} == set()
 
     def test_operation_ids_are_unique(self, client: falcon.testing.TestClient) -> None:
         paths = client.simulate_get("/api/schema").json["paths"]
