@@ -69,8 +69,10 @@ class AnalyticsEvents(ABC):
     # -- the parts each database does its own way
 
     @abstractmethod
-    def _insert_new(self, cursor: Cursor, events: Sequence[CapturedEvent]) -> list[UUID]:
-        """Insert the events whose (project, uuid) is not stored yet; their uuids."""
+    def _insert_new(
+        self, cursor: Cursor, events: Sequence[CapturedEvent]
+    ) -> list[tuple[int, UUID]]:
+        """Insert the events whose (project, uuid) is not stored yet; their (project, uuid)."""
 
     @abstractmethod
     def _property(self, key: str) -> tuple[str, list[Any]]:
@@ -112,7 +114,7 @@ class AnalyticsEvents(ABC):
             counted = [
                 e
                 for e in unique
-                if e.uuid in new and e.event in ELEMENT_EVENTS and e.elements_chain
+                if (e.project_id, e.uuid) in new and e.event in ELEMENT_EVENTS and e.elements_chain
             ]
             if counted:
                 self._count(cursor, counted)

@@ -47,7 +47,9 @@ class PostgresAnalyticsEvents(AnalyticsEvents):
             ),
         ]
 
-    def _insert_new(self, cursor: Cursor, events: Sequence[CapturedEvent]) -> list[UUID]:
+    def _insert_new(
+        self, cursor: Cursor, events: Sequence[CapturedEvent]
+    ) -> list[tuple[int, UUID]]:
         columns: list[list[Any]] = [[] for _ in range(8)]
         for event in events:
             for column, value in zip(
@@ -70,10 +72,10 @@ class PostgresAnalyticsEvents(AnalyticsEvents):
             "properties, elements_chain, chain_hash) "
             "SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::text[], %s::text[], "
             "%s::bigint[], %s::jsonb[], %s::text[], %s::bigint[]) "
-            "ON CONFLICT DO NOTHING RETURNING uuid",
+            "ON CONFLICT DO NOTHING RETURNING project_id, uuid",
             columns,
         ).fetchall()
-        return [row[0] for row in rows]
+        return [(int(project_id), uuid) for project_id, uuid in rows]
 
     def _property(self, key: str) -> tuple[str, list[Any]]:
         return "(properties ->> %s)", [key]

@@ -58,7 +58,9 @@ class SqliteAnalyticsEvents(AnalyticsEvents):
             *_STATS_DDL,
         ]
 
-    def _insert_new(self, cursor: Cursor, events: Sequence[CapturedEvent]) -> list[UUID]:
+    def _insert_new(
+        self, cursor: Cursor, events: Sequence[CapturedEvent]
+    ) -> list[tuple[int, UUID]]:
         new = []
         for event in events:
             row = cursor.execute(
@@ -77,7 +79,7 @@ class SqliteAnalyticsEvents(AnalyticsEvents):
                 ),
             ).fetchone()
             if row is not None:
-                new.append(event.uuid)
+                new.append((event.project_id, event.uuid))
         return new
 
     def _property(self, key: str) -> tuple[str, list[Any]]:

@@ -677,6 +677,21 @@ class TestDedupe:
         assert clicks(ann) == [("$autocapture", "Buy hat", 1)]
         assert clicks(bob) == [("$autocapture", "Buy hat", 1)]
 
+    def test_a_resent_event_counts_once_beside_another_projects_event_of_its_uuid(
+        self, tenants: TenantFactory
+    ) -> None:
+        ann, bob = tenants.create("Ann"), tenants.create("Bob")
+        shared = str(uuid.uuid4())
+        anns = {**click("Buy hat", event_uuid=shared), "api_key": ann.project_api_key}
+        bobs = {**click("Buy scarf", event_uuid=shared), "api_key": bob.project_api_key}
+        assert ann.client.simulate_post("/batch/", json=[anns]).status_code == 200
+
+        resent = ann.client.simulate_post("/batch/", json=[anns, bobs])
+
+        assert (resent.status_code, resent.json) == (200, OK)
+        assert clicks(ann) == [("$autocapture", "Buy hat", 1)]
+        assert clicks(bob) == [("$autocapture", "Buy scarf", 1)]
+
     def test_events_without_a_uuid_are_each_stored(self, tenant: Tenant) -> None:
         anonymous = click("Buy hat")
         del anonymous["uuid"]
