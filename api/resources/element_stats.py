@@ -17,6 +17,7 @@ from api.formats import response_format, send
 from api.openapi import documented
 from api.pagination import page_url
 from api.schemas.element_stats import (
+    StatsParams,
     StatsQueryParams,
     ValuesQueryParams,
     stats_params,
@@ -32,6 +33,8 @@ MAX_VALUES = 100
 CACHE_CONTROL = "public, max-age=30"
 MAX_CACHED_BYTES = 128 << 20
 MAX_RENDERED_ROWS = 200_000
+PageKey = tuple[str, datetime, datetime, int]
+"""A stats page's URL, the days its dates resolve to, and the project's stats version."""
 
 
 class ElementStats:
@@ -42,7 +45,7 @@ class ElementStats:
         self._clock = clock
         # Whole answers by URL and stats version: a page of 50,000 chains is costly to
         # build and, until the next click is captured, the same for everyone who asks.
-        self._pages: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+        self._pages: OrderedDict[PageKey, bytes] = OrderedDict()
         self._pages_lock = threading.Lock()
         self._rows: dict[ChainCount, bytes] = {}
         self._rows_lock = threading.Lock()
@@ -52,13 +55,14 @@ class ElementStats:
     def on_get_stats(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         """Chains by how often they were hit, most first."""
         project = req.context.caller.project_id
-        # Relative dates are day-grained here: today's date completes the key.
-        key = (req.url, self._clock().date().toordinal(), self._analytics.stats_version(project))
+        params = stats_params(req, self._clock())
+        # Relative dates resolve to whole days: what they resolve to now completes the key.
+        key = (req.url, params.date_from, params.date_to, self._analytics.stats_version(project))
         as_csv = response_format(req) == "csv"
         with self._pages_lock:
             cached = None if as_csv else self._pages.get(key)
         if cached is None:
-            self._answer_stats(req, resp, as_csv)
+            self._answer_stats(req, resp, params, as_csv)
             if not as_csv:
                 self._remember(key, resp.data)
         else:
@@ -66,7 +70,7 @@ class ElementStats:
         resp.set_header("Cache-Control", CACHE_CONTROL)
         resp.set_header("Vary", "Accept, Accept-Encoding, Query-String")
 
-    def _remember(self, key: tuple[str, int, int], page: bytes) -> None:
+    def _remember(self, key: PageKey, page: bytes) -> None:
         if len(page) > MAX_CACHED_BYTES // 4:
             return
         with self._pages_lock:
@@ -74,8 +78,9 @@ class ElementStats:
             while sum(map(len, self._pages.values())) > MAX_CACHED_BYTES:
                 self._pages.popitem(last=False)
 
-    def _answer_stats(self, req: falcon.Request, resp: falcon.Response, as_csv: bool) -> None:
-        params = stats_params(req, self._clock())
+    def _answer_stats(
+        self, req: falcon.Request, resp: falcon.Response, params: StatsParams, as_csv: bool
+    ) -> None:
         rows = self._analytics.element_stats(
             StatsQuery(
                 project_id=req.context.caller.project_id,

@@ -890,6 +890,29 @@ class TestStatsElementShaping:
 
 
 class TestStatsDates:
+    def test_a_page_asked_again_later_that_day_counts_from_where_its_dates_fall_now(
+        self, backend: Backend
+    ) -> None:
+        now = [datetime(2026, 3, 10, 0, 30, tzinfo=UTC)]
+        timed = open_backend(backend.url, clock=lambda: now[0])
+        try:
+            client = falcon.testing.TestClient(create_app(timed))
+            shop = Shop(TenantFactory(timed, client).create("Hal"))
+            shop.capture(
+                [
+                    click(labelled("Yesterday"), at="2026-03-09T12:00:00Z"),
+                    click(labelled("Today"), at="2026-03-10T00:10:00Z"),
+                ]
+            )
+            # An hour ago is yesterday at 00:30, today at 05:00; stats count whole days.
+            at_half_past_midnight = shop.texts({"date_from": "-1h"})
+            now[0] = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
+            at_five = shop.texts({"date_from": "-1h"})
+        finally:
+            timed.close()
+
+        assert (at_half_past_midnight, at_five) == (["Today", "Yesterday"], ["Today"])
+
     def test_by_default_an_event_eight_days_old_is_not_counted(self, shop: Shop) -> None:
         shop.capture([click(labelled("Eight days ago"), at="2026-03-02T15:00:00Z"), click(DOCS)])
 
