@@ -85,7 +85,9 @@ class SqliteAnalyticsEvents(AnalyticsEvents):
     def _property(self, key: str) -> tuple[str, list[Any]]:
         # PostHog compares the JSON text: booleans as true/false (json_extract gives 1/0),
         # numbers as written (`->` keeps their text; a cast to TEXT would round them).
-        path = f'$."{key}"'
+        # SQLite matches a quoted path label against the key as the JSON text spells it, so
+        # the label is the key as our encoder wrote it (a backslash escaped, for one).
+        path = "$." + json_codec.dumps(key).decode()
         return (
             (
                 "(CASE json_type(properties, %s) WHEN 'text' THEN json_extract(properties, %s) "

@@ -1221,6 +1221,15 @@ class TestStatsPropertyFilters:
     def test_a_key_with_a_dot_is_one_property_not_a_path(self, visits: Shop) -> None:
         assert matching(visits, [{"key": "utm.source", "value": "newsletter"}]) == ["Guide"]
 
+    @pytest.mark.parametrize("key", ["dir\\name", "two\nlines", "tab\tbed", "café", "ü.ber"])
+    def test_a_key_with_characters_json_escapes_matches_on_both_backends(
+        self, shop: Shop, key: str
+    ) -> None:
+        shop.capture([click(labelled("Odd key"), properties={key: "v"}), click(DOCS)])
+
+        assert matching(shop, [{"key": key, "value": "v"}]) == ["Odd key"]
+        assert matching(shop, [{"key": key, "operator": "is_set"}]) == ["Odd key"]
+
     def test_a_list_of_filters_must_all_match(self, visits: Shop) -> None:
         filters = [
             {"key": "$current_url", "operator": "icontains", "value": "shop"},
