@@ -1184,6 +1184,19 @@ class TestStatsPropertyFilters:
 
         assert matching(visits, filters) == ["Pricing"]
 
+    def test_a_pattern_that_backtracks_exponentially_is_answered_like_any_other(
+        self, shop: Shop
+    ) -> None:
+        # A backtracking engine would try 2**40 ways to split the a's before giving up.
+        shop.capture(
+            [
+                click(labelled("Long"), properties={"u": "a" * 40 + "!"}),
+                click(labelled("Short"), properties={"u": "aaa"}),
+            ]
+        )
+
+        assert matching(shop, [{"key": "u", "operator": "regex", "value": "^(a+)+$"}]) == ["Short"]
+
     def test_not_regex_includes_events_without_the_property(self, visits: Shop) -> None:
         filters = [{"key": "$current_url", "operator": "not_regex", "value": "checkout"}]
 
