@@ -98,7 +98,10 @@ def bootstrap(
     )
     if env_file:
         try:
-            with open(env_file, "w", encoding="utf-8") as handle:
+            # Only its owner may read it: it holds the secret key.
+            descriptor = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)  # An existing file keeps its mode otherwise.
+            with open(descriptor, "w", encoding="utf-8") as handle:
                 handle.write(
                     f"export KEY={key.raw_key}\nexport PROJECT={created.project_id}\n"
                     f"export TOKEN={created.project_api_key}\n"

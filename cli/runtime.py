@@ -24,6 +24,16 @@ UNUSABLE_DATABASE = (
     persistence.OperationalError,
     persistence.InterfaceError,
 )
+# SQLite's words for a file that is not a database (or no longer one).
+_NOT_A_DATABASE = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
+
+
+def _refused(error: Exception) -> bool:
+    """A database that takes no writes, or a file that is not one: retrying cannot help."""
+    cause = error.__cause__ if isinstance(error, persistence.PersistenceError) else error
+    if isinstance(cause, psycopg.errors.ReadOnlySqlTransaction):
+        return True
+    return getattr(cause, "sqlite_errorname", None) in _NOT_A_DATABASE
 
 
 def print_json(payload: dict[str, Any]) -> None:
@@ -51,7 +61,9 @@ def friendly(command: Callable[..., None]) -> Callable[..., None]:
             command(*args, **kwargs)
         except (ConfigError, DomainError) as error:
             raise click.ClickException(str(error)) from None
-        except UNUSABLE_DATABASE as error:
+        except Exception as error:
+            if not (isinstance(error, UNUSABLE_DATABASE) or _refused(error)):
+                raise
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
             raise click.ClickException(
                 f"cannot use the database at {database_url_from_env().describe()}: {first_line}"

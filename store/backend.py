@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import psycopg
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
@@ -183,6 +184,10 @@ def open_backend(
 ) -> Backend:
     """Connect to the database at `url`; tables must exist unless `create_tables`.
     Events are hash-chained unless `hash_chain=False` (benchmarks only)."""
+    if url.backend == "postgresql":
+        # The library's pool retries in the background and after 30 s reports only that it
+        # timed out; one connection first fails at once with the server's reason.
+        psycopg.connect(url.conninfo, connect_timeout=10).close()
     events = EventStore(
         env=url.eventsourcing_env(create_table=create_tables, hash_chain=hash_chain)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,6 +23,22 @@ UNCHAINED_RECORDERS = {
 
 class ConfigError(Exception):
     """The configuration cannot work; the message says what to fix."""
+
+
+def _without_password(url: str) -> str:
+    """`url` fit for an error message: any password in it masked."""
+    return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", url)
+
+
+def ensure_directory_of(path: str) -> None:
+    """Create the directory a SQLite file goes in, or say why it cannot be."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"{DATABASE_URL_VARIABLE}: cannot create the directory of {path}: "
+            f"{error.strerror or error}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,7 @@ class DatabaseUrl:
         if parts.scheme not in ("postgresql", "postgres"):
             raise ConfigError(
                 f"{DATABASE_URL_VARIABLE} must be sqlite:///PATH or "
-                f"postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME, not {url!r}"
+                f"postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME, not {_without_password(url)!r}"
             )
         dbname = parts.path.lstrip("/")
         if not parts.username or not parts.hostname or not dbname:
@@ -58,7 +75,9 @@ class DatabaseUrl:
         try:
             port = parts.port or 5432
         except ValueError as error:
-            raise ConfigError(f"{DATABASE_URL_VARIABLE}: bad port in {url!r}") from error
+            raise ConfigError(
+                f"{DATABASE_URL_VARIABLE}: bad port in {_without_password(url)!r}"
+            ) from error
         return cls(
             backend="postgresql",
             user=unquote(parts.username),
@@ -110,7 +129,7 @@ class DatabaseUrl:
             "APPLICATION_RECORDER_TOPIC": recorders[self.backend],
         }
         if self.backend == "sqlite":
-            Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+            ensure_directory_of(self.sqlite_path)
             env.update(
                 PERSISTENCE_MODULE="store.sqlite_factory:SQLiteFactory",
                 SQLITE_DBNAME=self.views_sqlite_path if views else self.sqlite_path,

@@ -11,7 +11,7 @@ import psycopg
 
 from projections.rebuild import install
 from store.backend import open_backend
-from store.config import DatabaseUrl
+from store.config import DatabaseUrl, ensure_directory_of
 from store.sequences import sequence_ddl
 
 _ADVISORY_LOCK_KEY = 7_150_424_615
@@ -21,7 +21,7 @@ _ADVISORY_LOCK_KEY = 7_150_424_615
 def _migration_lock(url: DatabaseUrl) -> Iterator[None]:
     if url.backend == "sqlite":
         lock_path = Path(f"{url.sqlite_path}.migrate-lock")
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_directory_of(str(lock_path))
         with lock_path.open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield

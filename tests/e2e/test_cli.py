@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import uuid
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from domain.organization import Organization
@@ -25,6 +27,7 @@ from store.migrate import migrate
 from store.tenancy import Tenancy
 from tests.databases import BACKENDS, DatabaseFactory, require_postgres
 from tests.e2e.processes import (
+    INSIGHTLOG,
     EmptyDatabases,
     cli,
     cli_json,
@@ -290,6 +293,78 @@ class TestDatabaseProblems:
         assert "does not exist" in completed.stderr
         assert "Traceback" not in completed.stderr
 
+    def test_a_missing_postgresql_database_is_named_at_once_by_any_command(self) -> None:
+        server = require_postgres()
+        missing = replace(server, dbname=f"insightlog_missing_{uuid.uuid4().hex[:8]}")
+
+        completed = cli(missing, "keys", "create", "--email", "ada@example.com", "--scopes", "*")
+
+        assert failed(completed), completed
+        assert "does not exist" in completed.stderr  # Not the pool's timeout, 30 s later.
+        assert "Traceback" not in completed.stderr
+
+    def test_a_read_only_postgresql_database_is_one_line_not_a_traceback(
+        self, empty_url: DatabaseUrl
+    ) -> None:
+        if empty_url.backend != "postgresql":
+            pytest.skip("read-only databases are PostgreSQL's")
+        assert cli(empty_url, "migrate").returncode == 0
+        with psycopg.connect(empty_url.conninfo, autocommit=True) as connection:
+            connection.execute(
+                f'ALTER DATABASE "{empty_url.dbname}" SET default_transaction_read_only = on'
+            )
+
+        completed = cli(empty_url, "bootstrap", "--email", _email("Ada"))
+
+        assert failed(completed), completed
+        assert completed.stderr.startswith(
+            f"Error: cannot use the database at {empty_url.describe()}"
+        )
+        assert "read-only" in completed.stderr
+        assert "Traceback" not in completed.stderr
+
+    @pytest.mark.parametrize("command", [("migrate",), ("projections", "status")])
+    def test_a_file_that_is_not_a_database_is_one_line_not_a_traceback(
+        self, tmp_path: Path, command: tuple[str, ...]
+    ) -> None:
+        garbage = tmp_path / "garbage.sqlite3"
+        garbage.write_text("not a database\n" * 100)
+
+        completed = cli(DatabaseUrl.parse(f"sqlite:///{garbage}"), *command)
+
+        assert failed(completed), completed
+        assert "file is not a database" in completed.stderr
+        assert "Traceback" not in completed.stderr
+
+    @pytest.mark.parametrize("command", [("migrate",), ("projections", "status")])
+    def test_a_database_path_under_a_file_is_one_line_not_a_traceback(
+        self, tmp_path: Path, command: tuple[str, ...]
+    ) -> None:
+        (tmp_path / "plain").write_text("")
+        under = DatabaseUrl.parse(f"sqlite:///{tmp_path / 'plain' / 'x.sqlite3'}")
+
+        completed = cli(under, *command)
+
+        assert failed(completed), completed
+        assert completed.stderr.startswith("Error: INSIGHTLOG_DATABASE_URL: cannot create")
+        assert "Traceback" not in completed.stderr
+
+    def test_a_url_with_a_bad_port_is_refused_without_showing_its_password(self) -> None:
+        bad = "postgresql://ada:s3cret@127.0.0.1:54x32/insightlog"
+
+        completed = subprocess.run(
+            [INSIGHTLOG, "projections", "status"],
+            env={**os.environ, "INSIGHTLOG_DATABASE_URL": bad},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+        assert failed(completed), completed
+        assert "bad port" in completed.stderr
+        assert "s3cret" not in completed.stderr
+
 
 # ---------------------------------------------------------------------------- bootstrap
 
@@ -315,6 +390,7 @@ class TestBootstrap:
 
         created = cli_json(url, "bootstrap", "--email", _email("Ada"), "--env-file", str(env_file))
 
+        assert env_file.stat().st_mode & 0o777 == 0o600  # It holds the secret key.
         assert env_file.read_text() == (
             f"export KEY={created['personal_api_key']}\n"
             f"export PROJECT={created['project_id']}\n"
