@@ -68,6 +68,11 @@ PositiveInt = Annotated[int, Field(ge=1), BeforeValidator(_integer)]
 NonNegativeInt = Annotated[int, Field(ge=0), BeforeValidator(_integer)]
 
 
+def trimmed(value: Any) -> Any:
+    """DRF's CharField: surrounding whitespace goes before any check."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def truthy(value: Any) -> bool:
     """PostHog's reading of a boolean query parameter."""
     return str(value).strip().lower() in TRUTHY

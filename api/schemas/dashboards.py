@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from api.schemas.common import UserBasicOut, not_null
+from api.schemas.common import UserBasicOut, not_null, trimmed
 from domain.dashboard import MAX_NAME_LENGTH
 
 
@@ -15,8 +15,8 @@ class DashboardWrite(BaseModel):
 
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
-    name: Annotated[str | None, Field(max_length=MAX_NAME_LENGTH)] = None
-    description: str | None = None
+    name: Annotated[str | None, Field(max_length=MAX_NAME_LENGTH), BeforeValidator(trimmed)] = None
+    description: Annotated[str | None, BeforeValidator(trimmed)] = None
     pinned: bool | None = None
     deleted: bool | None = Field(None, description="Soft delete (true) or restore (false).")
 

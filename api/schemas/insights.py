@@ -25,13 +25,14 @@ from api.schemas.common import (
     in_utc,
     not_null,
     parse_date_param,
+    trimmed,
     truthy,
 )
 from domain.insight import MAX_TAG_LENGTH, MAX_TEXT_LENGTH
 from projections.insight_filter import ORDER_COLUMNS
 from store import json_codec
 
-Text = Annotated[str | None, Field(max_length=MAX_TEXT_LENGTH)]
+Text = Annotated[str | None, Field(max_length=MAX_TEXT_LENGTH), BeforeValidator(trimmed)]
 MAX_SEARCH_LENGTH = 200
 ORDER_VALUES = tuple(sorted({*ORDER_COLUMNS, *(f"-{name}" for name in ORDER_COLUMNS)}))
 

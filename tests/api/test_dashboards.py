@@ -61,6 +61,11 @@ class TestCreate:
 
         assert first["id"] != second["id"]
 
+    def test_name_and_description_are_trimmed_as_drf_does(self, tenant: Tenant) -> None:
+        created = tenant.create_dashboard(name=" Ops " + " " * 400, description="\nNotes ")
+
+        assert (created["name"], created["description"]) == ("Ops", "Notes")
+
     def test_a_name_longer_than_400_characters_is_a_400(self, tenant: Tenant) -> None:
         result = tenant.post("dashboards", json={"name": "d" * 401})
 

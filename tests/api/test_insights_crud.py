@@ -23,6 +23,21 @@ class TestCreate:
         assert body["created_at"].endswith("Z")
         assert len(body["short_id"]) == 8 and body["short_id"].isalnum()
 
+    def test_texts_are_trimmed_before_their_length_is_checked_as_drf_does(
+        self, tenant: Tenant
+    ) -> None:
+        body = tenant.create_insight(
+            name=" Revenue\n", derived_name="\t" + "d" * 400 + " ", description="  "
+        )
+        patched = tenant.patch(f"insights/{body['id']}", json={"name": "  Renamed "})
+
+        assert (body["name"], body["derived_name"], body["description"]) == (
+            "Revenue",
+            "d" * 400,
+            "",
+        )
+        assert (patched.status_code, patched.json["name"]) == (200, "Renamed")
+
     def test_tags_are_normalised_to_a_sorted_set(self, tenant: Tenant) -> None:
         body = tenant.create_insight(name="Tagged", tags=[" Growth", "growth", "KPI", ""])
 
