@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -44,7 +45,11 @@ def print_json(payload: dict[str, Any]) -> None:
 @contextmanager
 def installed_backend() -> Iterator[Backend]:
     """The backend named by INSIGHTLOG_DATABASE_URL; refuses one never migrated."""
-    backend = open_backend(database_url_from_env())
+    url = database_url_from_env()
+    if url.backend == "sqlite" and not Path(url.sqlite_path).exists():
+        # Opening it would leave an empty file (and directories) behind.
+        raise ConfigError(f"there is no database at {url.describe()} (run `insightlog migrate`)")
+    backend = open_backend(url)
     try:
         backend.check_installed()
         yield backend

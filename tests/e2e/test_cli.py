@@ -250,12 +250,29 @@ class TestMigrate:
 
 class TestDatabaseProblems:
     def test_a_command_on_a_database_never_migrated_says_to_migrate(self, tmp_path: Path) -> None:
-        never = DatabaseUrl.parse(f"sqlite:///{tmp_path / 'never.sqlite3'}")
+        empty = tmp_path / "empty.sqlite3"
+        empty.touch()
 
-        completed = cli(never, "keys", "create", "--email", "ada@example.com", "--scopes", "*")
+        completed = cli(
+            DatabaseUrl.parse(f"sqlite:///{empty}"),
+            *("keys", "create", "--email", "ada@example.com", "--scopes", "*"),
+        )
 
         assert failed(completed), completed
         assert "has no insightlog tables (run `insightlog migrate`)" in completed.stderr
+
+    def test_a_sqlite_file_that_does_not_exist_is_named_and_not_created(
+        self, tmp_path: Path
+    ) -> None:
+        never = tmp_path / "not" / "there.sqlite3"
+
+        completed = cli(DatabaseUrl.parse(f"sqlite:///{never}"), "projections", "status")
+
+        assert failed(completed), completed
+        assert completed.stderr == (
+            f"Error: there is no database at {never} (run `insightlog migrate`)\n"
+        )
+        assert not (tmp_path / "not").exists()
 
     def test_read_models_built_by_another_version_are_refused_until_migrated(
         self, empty_url: DatabaseUrl
@@ -336,9 +353,15 @@ class TestDatabaseProblems:
         assert "file is not a database" in completed.stderr
         assert "Traceback" not in completed.stderr
 
-    @pytest.mark.parametrize("command", [("migrate",), ("projections", "status")])
+    @pytest.mark.parametrize(
+        ("command", "error"),
+        [
+            (("migrate",), "Error: INSIGHTLOG_DATABASE_URL: cannot create the directory of"),
+            (("projections", "status"), "Error: there is no database at"),
+        ],
+    )
     def test_a_database_path_under_a_file_is_one_line_not_a_traceback(
-        self, tmp_path: Path, command: tuple[str, ...]
+        self, tmp_path: Path, command: tuple[str, ...], error: str
     ) -> None:
         (tmp_path / "plain").write_text("")
         under = DatabaseUrl.parse(f"sqlite:///{tmp_path / 'plain' / 'x.sqlite3'}")
@@ -346,7 +369,7 @@ class TestDatabaseProblems:
         completed = cli(under, *command)
 
         assert failed(completed), completed
-        assert completed.stderr.startswith("Error: INSIGHTLOG_DATABASE_URL: cannot create")
+        assert completed.stderr.startswith(error)
         assert "Traceback" not in completed.stderr
 
     def test_a_url_with_a_bad_port_is_refused_without_showing_its_password(self) -> None:
