@@ -83,7 +83,10 @@ class InsightCommands:
         recorded when it already is."""
 
         def values_for(current: Insight) -> dict[str, Any] | None:
-            # Against the insight as each attempt loads it: a concurrent edit is undone too.
+            # Against the insight as each attempt loads it: a concurrent edit is undone too,
+            # and a concurrent delete makes it 404 even when there is nothing to undo.
+            if current.deleted:
+                raise InsightNotFoundError()
             values = current.differences_from(past)
             if "dashboards" in values:
                 values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"])

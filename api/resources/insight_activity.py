@@ -91,7 +91,8 @@ class InsightActivity:
             version=body.version,
         )
         current = self._reader.find(caller.project_id, str(row.id))
-        assert current is not None
+        if current is None:
+            raise not_found()  # Deleted since the revert, by another request.
         send(resp, self._presenter.one(current))
 
     def _page(

@@ -14,7 +14,9 @@ import falcon.testing
 import pytest
 
 from api.app import create_app
+from domain.insight import InsightNotFoundError
 from store.backend import Backend, open_backend
+from store.insight_history import InsightHistoryService
 from tests.bodies import NOT_A_MEMBER, NOT_FOUND
 from tests.tenants import Tenant, TenantFactory
 
@@ -998,6 +1000,24 @@ class TestRevertLeavesDeletedAlone:
         # Restoring brings it back off every dashboard (reference §7.4), nothing else changed.
         off_dashboards = {"dashboards": [], "dashboard_tiles": []}
         assert editable(restored) == {**editable(story.states[3]), **off_dashboards}
+
+    def test_a_revert_that_finds_the_insight_deleted_meanwhile_is_not_found(
+        self, story: Story
+    ) -> None:
+        # The resource looked it up live; a delete came before the command loaded it. With
+        # nothing to undo, the command used to return as if it had reverted.
+        project = story.project
+        project.patch(story.id, deleted=True)  # v5
+        tenant = project.tenant
+
+        with pytest.raises(InsightNotFoundError):
+            InsightHistoryService(tenant.backend).revert(
+                project_id=tenant.project_id,
+                environment_id=tenant.project_id,
+                actor_id=tenant.user_id,
+                insight_id=story.id,
+                version=5,
+            )
 
 
 class TestRevertRefusals:
