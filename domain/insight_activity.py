@@ -89,6 +89,20 @@ def activity_changes(event: Any, hidden: Collection[int] = ()) -> list[dict[str,
     return changes
 
 
+def recorded_changes(event: Any) -> list[dict[str, Any]] | None:
+    """Every change an event records (None for a creation): what the activity log shows, then
+    the fields PostHog's log leaves out (`order`, `saved`). An update of nothing but the
+    modification time has none."""
+    if isinstance(event, Insight.Created):
+        return None
+    untracked = (
+        _change(change["field"], change["before"], change["after"])
+        for change in event.changes
+        if change["field"] not in TRACKED_FIELDS
+    )
+    return [*(activity_changes(event) or []), *(c for c in untracked if c is not None)]
+
+
 def activity_verb(event: Any) -> str | None:
     """created, updated, deleted or restored; None when the event shows no activity (an
     update that changed only untracked fields, or nothing but the modification time)."""

@@ -12,7 +12,7 @@ from domain.dashboard import Dashboard
 from domain.element import Element
 from domain.environment import Environment
 from domain.insight import Insight
-from domain.insight_activity import activity_changes, activity_verb
+from domain.insight_activity import activity_verb, recorded_changes
 from domain.organization import Organization
 from domain.personal_api_key import PersonalApiKey
 from domain.project import Project
@@ -78,7 +78,7 @@ def audit_entry(event: Any) -> dict[str, Any] | None:
             "project_id": event.project_id,
             "environment_id": event.environment_id,
             "actor_id": event.actor_id,
-            "changes": activity_changes(event),
+            "changes": recorded_changes(event),
             "trigger": getattr(event, "trigger", None),
         }
     described = _ENTRIES.get(type(event))

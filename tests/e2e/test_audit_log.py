@@ -885,6 +885,41 @@ class TestFormats:
 # ---------------------------------------------------------------------------- fresh and unmigrated
 
 
+class TestInsightEntries:
+    def test_an_update_of_fields_the_activity_log_leaves_out_lists_them(
+        self, fresh_url: DatabaseUrl
+    ) -> None:
+        backend = open_backend(fresh_url)
+        try:
+            ada = Tenancy(backend).bootstrap(
+                email=_email("Ada"), first_name="Ada", last_name="", organization="O", project="P"
+            )
+            where = {"project_id": ada.project_id, "environment_id": ada.environment_id}
+            insights = InsightCommands(backend)
+            funnel = insights.create(**where, actor_id=ada.user_id, values={"name": "Funnel"})
+            insights.update(
+                **where,
+                actor_id=ada.user_id,
+                insight_id=funnel,
+                values={"order": 5, "saved": False},
+            )
+        finally:
+            backend.close()
+
+        entries = audit_entries(fresh_url, "--scope", "insight")
+
+        assert [(e["activity"], e["changes"]) for e in entries] == [
+            ("created", None),
+            (
+                "updated",
+                [
+                    {**_change("order", None, 5), "action": "created"},
+                    _change("saved", True, False),
+                ],
+            ),
+        ]
+
+
 class TestEmptyDatabases:
     def test_a_fresh_database_has_an_empty_audit_log(self, fresh_url: DatabaseUrl) -> None:
         completed = audit_log(fresh_url)
