@@ -26,6 +26,22 @@ _MATH = {
     "unique_group": "unique groups",
     "hogql": "custom formula",
 }
+_INSIGHT_KINDS = frozenset(
+    {
+        "TrendsQuery",
+        "StickinessQuery",
+        "LifecycleQuery",
+        "FunnelsQuery",
+        "RetentionQuery",
+        "PathsQuery",
+        "PathsV2Query",
+    }
+)
+_WRAPPER_WORDS = {
+    "InsightVizNode": "Insight",
+    "DataTableNode": "Table",
+    "DataVisualizationNode": "Chart",
+}
 _PROPERTY_MATH = ("avg", "sum", "min", "max", "median", "p75", "p90", "p95", "p99")
 _INTERVALS = {
     "minute": "per minute",
@@ -51,13 +67,14 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _event(node: dict[str, Any]) -> str:
-    if node.get("custom_name"):
+    if str(node.get("custom_name") or "").strip():
         return str(node["custom_name"])
-    if node.get("kind") == "ActionsNode":
+    if node.get("kind") == "ActionsNode" or node.get("type") == "actions":
         return str(node.get("name") or f"action {node.get('id')}")
     if node.get("kind") == "DataWarehouseNode":
         return str(node.get("table_name") or node.get("name") or "warehouse table")
-    event = node.get("event", node.get("name"))
+    # Retention's entities name their event in `id` ({"id": "signup", "type": "events"}).
+    event = node.get("event", node.get("name", node.get("id")))
     return "all events" if event is None else str(event)
 
 
@@ -141,12 +158,13 @@ def _retention(source: dict[str, Any]) -> tuple[str, str]:
     return name, description
 
 
-def _paths(source: dict[str, Any]) -> tuple[str, str]:
+def _paths(kind: str, source: dict[str, Any]) -> tuple[str, str]:
     settings = _object(source.get("pathsFilter"))
     start, end = settings.get("startPoint"), settings.get("endPoint")
     types = ", ".join(map(str, _list(settings.get("includeEventTypes")) or ["$pageview"]))
     ends = (f" from {start}" if start else "") + (f" to {end}" if end else "")
-    name = f"User paths{ends or ' across ' + types}"
+    title = "User journeys" if kind == "PathsV2Query" else "User paths"
+    name = f"{title}{ends or ' across ' + types}"
     description = f"Paths users take through {types}{ends}, up to {settings.get('stepLimit', 5)} steps, {_period(source)}."
     return name, description
 
@@ -163,6 +181,13 @@ def _table(kind: str, source: dict[str, Any]) -> tuple[str, str]:
     columns = [str(column) for column in _list(source.get("select"))]
     listed = f" with {', '.join(columns)}" if columns else ""
     return f"{subject} table{listed}", f"A table of {subject.lower()}{listed}."
+
+
+def _natural_wrapper(source_kind: str) -> str:
+    """The node that usually wraps a source: insights are drawn, SQL charted, the rest tabled."""
+    if source_kind in _INSIGHT_KINDS:
+        return "InsightVizNode"
+    return "DataVisualizationNode" if source_kind == "HogQLQuery" else "DataTableNode"
 
 
 def describe(query: Any) -> tuple[str, str]:
@@ -186,9 +211,15 @@ def describe(query: Any) -> tuple[str, str]:
     elif source_kind == "RetentionQuery":
         name, description = _retention(source)
     elif source_kind in ("PathsQuery", "PathsV2Query"):
-        name, description = _paths(source)
+        name, description = _paths(source_kind, source)
     elif source_kind == "HogQLQuery":
         name, description = _sql(source)
     else:
         name, description = _table(source_kind, source)
-    return _cut(name[:1].upper() + name[1:], MAX_NAME), _cut(description, MAX_DESCRIPTION)
+    # A different kind gives a different name, the wrapper's too; first, so no cut drops it.
+    if kind in BARE_KINDS:
+        name = f"Query: {name}"
+    elif kind != _natural_wrapper(source_kind):
+        name = f"{_WRAPPER_WORDS[kind]}: {name}"
+    # NOTE: event names keep their case: "Login" and "login" are two events.
+    return _cut(name, MAX_NAME), _cut(description, MAX_DESCRIPTION)

@@ -108,6 +108,8 @@ def query_type(query: dict[str, Any] | None) -> str | None:
         return INSIGHT_SOURCE_KINDS[source_kind]
     if query.get("kind") in WRAPPER_KINDS and source_kind == "HogQLQuery":
         return "SQL"
+    if query.get("kind") in WRAPPER_KINDS and source_kind in INSIGHT_SOURCE_KINDS:
+        return None  # Another wrapper of an insight kind: PostHog's JSON excludes it too.
     return "JSON"
 
 

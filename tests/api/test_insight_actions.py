@@ -16,6 +16,11 @@ def trends(
     return {"kind": "InsightVizNode", "source": {"kind": kind, "series": series}}
 
 
+def retention(target: dict[str, Any]) -> dict[str, Any]:
+    source = {"kind": "RetentionQuery", "retentionFilter": {"targetEntity": target}}
+    return {"kind": "InsightVizNode", "source": source}
+
+
 def metadata(tenant: Tenant, query: Any, prefix: str = "environments") -> Any:
     return tenant.client.simulate_post(
         tenant.path("insights/generate_metadata", prefix),
@@ -64,7 +69,7 @@ class TestGenerateMetadata:
 
         assert result.status_code == 200
         assert result.json == {
-            "name": "User signed up unique users trend",
+            "name": "user signed up unique users trend",
             "description": "Trend of user signed up unique users, daily, since -7d.",
         }
 
@@ -89,6 +94,44 @@ class TestGenerateMetadata:
         base = metadata(tenant, trends("$pageview", "total")).json["name"]
 
         assert metadata(tenant, other).json["name"] != base
+
+    @pytest.mark.parametrize(
+        ("one", "other"),
+        [
+            (trends("login"), trends("Login")),
+            (
+                retention({"id": "signup", "type": "events"}),
+                retention({"id": "purchase", "type": "events"}),
+            ),
+            (
+                {"kind": "InsightVizNode", "source": {"kind": "PathsQuery"}},
+                {"kind": "InsightVizNode", "source": {"kind": "PathsV2Query"}},
+            ),
+            (
+                {"kind": "DataTableNode", "source": {"kind": "HogQLQuery", "query": "select 1"}},
+                {
+                    "kind": "DataVisualizationNode",
+                    "source": {"kind": "HogQLQuery", "query": "select 1"},
+                },
+            ),
+            ({"kind": "ActorsQuery"}, {"kind": "DataTableNode", "source": {"kind": "ActorsQuery"}}),
+            (trends("x"), {"kind": "DataTableNode", "source": trends("x")["source"]}),
+        ],
+        ids=[
+            "event case",
+            "retention event",
+            "paths kind",
+            "sql wrapper",
+            "bare",
+            "trends wrapper",
+        ],
+    )
+    def test_queries_that_differ_only_there_get_different_names(
+        self, tenant: Tenant, one: dict[str, Any], other: dict[str, Any]
+    ) -> None:
+        names = [metadata(tenant, query).json["name"] for query in (one, other)]
+
+        assert names[0] != names[1]
 
     def test_a_funnel_names_its_steps(self, tenant: Tenant) -> None:
         query = {

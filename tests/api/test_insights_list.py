@@ -342,6 +342,10 @@ class TestInsightTypeFilter:
         tenant.create_insight(name="Hog program", query={"kind": "HogQuery", "code": "return 1"})
         tenant.create_insight(name="Bare trends", query={"kind": "TrendsQuery", "series": []})
         tenant.create_insight(name="Journeys viz", query=_viz("PathsV2Query"))
+        tenant.create_insight(
+            name="Trends table",
+            query={"kind": "DataTableNode", "source": _viz("TrendsQuery")["source"]},
+        )
         tenant.create_insight(name="Empty")
         return tenant
 

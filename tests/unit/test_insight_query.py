@@ -65,6 +65,14 @@ class TestQueryType:
         """JOURNEYS exists only in variant B; CONTRACT follows variant A."""
         assert query_type(viz("PathsV2Query")) == "JSON"
 
+    @pytest.mark.parametrize("wrapper", ["DataTableNode", "DataVisualizationNode"])
+    @pytest.mark.parametrize("source_kind", sorted(SIX_KINDS))
+    def test_another_wrapper_around_one_of_the_six_kinds_is_neither_that_kind_nor_json(
+        self, wrapper: str, source_kind: str
+    ) -> None:
+        # Reference §7.1: JSON is what is not a wrapper around HogQL or around the six kinds.
+        assert query_type({"kind": wrapper, "source": {"kind": source_kind, "series": []}}) is None
+
     def test_an_insight_viz_node_without_a_source_is_json(self) -> None:
         assert query_type({"kind": "InsightVizNode"}) == "JSON"
 
