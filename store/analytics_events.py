@@ -109,7 +109,8 @@ class AnalyticsEvents(ABC):
             {(event.project_id, event.uuid): event for event in events}.values(),
             key=lambda event: (event.project_id, event.uuid.int),
         )
-        with self.database.transaction(write=True) as cursor:
+        # Durable: captured events are no read model, nothing could rebuild them.
+        with self.database.transaction(write=True, durable=True) as cursor:
             new = set(self._insert_new(cursor, unique))
             counted = [
                 e

@@ -44,7 +44,9 @@ class SqliteAnalyticsEvents(AnalyticsEvents):
 
     def __init__(self, path: str) -> None:
         super().__init__(
-            SqliteDatabase(path, functions={"regexp": (2, _regexp), "lower": (1, _lower)})
+            SqliteDatabase(
+                path, functions={"regexp": (2, _regexp), "lower": (1, _lower)}, durable=True
+            )
         )
 
     def close(self) -> None:

@@ -72,10 +72,14 @@ class Database(ABC):
     dialect: str
 
     @abstractmethod
-    def transaction(self, *, write: bool = False, lock_wait_ms: int | None = None) -> Any:
+    def transaction(
+        self, *, write: bool = False, lock_wait_ms: int | None = None, durable: bool = False
+    ) -> Any:
         """A context manager yielding a Cursor inside one transaction; `write` takes the
         write lock up front (SQLite). With `lock_wait_ms` (PostgreSQL), waiting longer than
-        that for any lock rolls the transaction back with LockBusyError."""
+        that for any lock rolls the transaction back with LockBusyError. A `durable` commit
+        waits for the disk (PostgreSQL; a SQLite file is durable or not as a whole): read
+        models can be rebuilt after a crash, data of its own cannot."""
 
     @abstractmethod
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:

@@ -114,13 +114,15 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def transaction(
-        self, *, write: bool = False, lock_wait_ms: int | None = None
+        self, *, write: bool = False, lock_wait_ms: int | None = None, durable: bool = False
     ) -> Iterator[Cursor]:
         if not self._opened:
             self._open()
         try:
             with self._begun() as connection:
                 cursor = PostgresCursor(connection)
+                if durable:
+                    cursor.execute("SET LOCAL synchronous_commit = on")
                 if lock_wait_ms is not None:
                     cursor.execute(f"SET LOCAL lock_timeout = {int(lock_wait_ms)}")
                 yield cursor

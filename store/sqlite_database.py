@@ -50,9 +50,13 @@ class SqliteDatabase(Database):
     dialect = "sqlite"
 
     def __init__(
-        self, path: str, functions: Mapping[str, tuple[int, Callable[..., Any]]] | None = None
+        self,
+        path: str,
+        functions: Mapping[str, tuple[int, Callable[..., Any]]] | None = None,
+        durable: bool = False,
     ) -> None:
         self._path = path
+        self._synchronous = "FULL" if durable else "NORMAL"
         self.path = path
         self._functions = dict(functions or {})
         self._local = threading.local()
@@ -66,9 +70,10 @@ class SqliteDatabase(Database):
                 self._path, timeout=30, isolation_level=None, check_same_thread=False
             )
             connection.execute("PRAGMA journal_mode=WAL")
-            # NOTE: our tables are rebuildable from the event store, which keeps the library's
-            # own (full) durability; NORMAL is still crash-safe in WAL mode.
-            connection.execute("PRAGMA synchronous=NORMAL")
+            # NOTE: read models are rebuildable from the event store, which keeps the library's
+            # own (full) durability; NORMAL is still crash-safe in WAL mode, though the last
+            # commits may not survive a power cut. A file of data of its own is `durable`.
+            connection.execute(f"PRAGMA synchronous={self._synchronous}")
             # Reads of large projects want their pages in memory, not behind a syscall.
             connection.execute("PRAGMA cache_size=-65536")
             connection.execute("PRAGMA mmap_size=268435456")
@@ -81,7 +86,7 @@ class SqliteDatabase(Database):
 
     @contextmanager
     def transaction(
-        self, *, write: bool = False, lock_wait_ms: int | None = None
+        self, *, write: bool = False, lock_wait_ms: int | None = None, durable: bool = False
     ) -> Iterator[Cursor]:
         connection = self._connection()
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -12,6 +12,7 @@ import pytest
 
 from projections.rebuild import rebuild
 from store.backend import Backend
+from store.capture import CaptureService
 from store.database import MAX_PARAMETERS
 from store.insights import InsightCommands
 from store.sqlite_factory import StatementCachingPool
@@ -181,3 +182,44 @@ def test_sqlites_integrity_check_finds_every_table_sound_after_insight_writes(
 
     with sqlite3.connect(fresh_backend.url.sqlite_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+class TestDurability:
+    """Read models can be rebuilt after a crash; captured events are no read model."""
+
+    def test_captured_events_are_committed_in_a_durable_transaction(
+        self, fresh_backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        database = fresh_backend.analytics.database
+        asked: list[dict[str, object]] = []
+        real = database.transaction
+
+        def recorded(**kwargs: object) -> object:
+            asked.append(kwargs)
+            return real(**kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(database, "transaction", recorded)
+        stored = CaptureService(fresh_backend).capture(
+            [(1, {"event": "$pageview", "distinct_id": "a"})]
+        )
+
+        assert stored == 1
+        assert [kwargs.get("durable") for kwargs in asked] == [True]
+
+    def test_a_durable_commit_waits_for_the_disk_and_a_read_model_commit_need_not(
+        self, fresh_backend: Backend
+    ) -> None:
+        if fresh_backend.url.backend == "postgresql":
+            setting = "SHOW synchronous_commit"
+            analytics, read_models = "on", "off"
+        else:  # Per file: the analytics events have one of their own.
+            setting = "PRAGMA synchronous"
+            analytics, read_models = 2, 1  # FULL, NORMAL
+        database = fresh_backend.analytics.database
+
+        with database.transaction(write=True, durable=True) as cursor:
+            durable = cursor.execute(setting).fetchone()
+        with fresh_backend.database.transaction(write=True) as cursor:
+            plain = cursor.execute(setting).fetchone()
+
+        assert (durable, plain) == ((analytics,), (read_models,))
