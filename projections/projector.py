@@ -73,10 +73,12 @@ class Projector:
                 if projection.name not in stale:
                     for statement in projection.ddl(self._database.dialect):
                         cursor.execute(statement)
+                # Version 0: nothing built yet. Should the rebuild that follows never finish,
+                # the read model stays outdated (refused until `migrate`), not taken as built.
                 cursor.execute(
                     "INSERT INTO projection_tracking (name, position, version) "
-                    "VALUES (%s, 0, %s) ON CONFLICT DO NOTHING",
-                    (projection.name, projection.version),
+                    "VALUES (%s, 0, 0) ON CONFLICT DO NOTHING",
+                    (projection.name,),
                 )
         return stale
 

@@ -25,7 +25,7 @@ from domain.personal_api_key import PersonalApiKey
 from domain.project import Project
 from projections.rebuild import rebuild
 from store.backend import Backend, open_backend
-from store.config import DatabaseUrl
+from store.config import ConfigError, DatabaseUrl
 from store.dashboards import DashboardCommands
 from store.insights import InsightCommands
 from store.keys import Keys
@@ -902,3 +902,23 @@ class TestRestart:
         incremental = dump(restarted)
         rebuild(restarted.projectors)
         assert dump(restarted) == incremental
+
+
+class TestInterruptedInstall:
+    def test_a_new_read_model_whose_first_build_never_finished_stays_outdated(
+        self, fresh_backend: Backend
+    ) -> None:
+        # As after an upgrade that adds a read model, with `migrate` killed between creating
+        # what was missing and the rebuild that builds it.
+        projector = fresh_backend.projector
+        dashboards = next(p for p in projector.projections if "dashboards" in p.tables)
+        with fresh_backend.database.transaction(write=True) as cursor:
+            cursor.execute("DELETE FROM projection_tracking WHERE name = %s", (dashboards.name,))
+            for table in dashboards.tables:
+                cursor.execute(f"DROP TABLE {table}")
+
+        assert projector.create_missing() == [dashboards.name]
+
+        assert projector.outdated() == [dashboards.name]
+        with pytest.raises(ConfigError, match="dashboards"):
+            fresh_backend.check_installed()
