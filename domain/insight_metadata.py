@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import InvalidInputError
-from domain.insight_query import check_query
+from domain.insight_query import INSIGHT_SOURCE_KINDS, check_query
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 200
@@ -26,17 +26,7 @@ _MATH = {
     "unique_group": "unique groups",
     "hogql": "custom formula",
 }
-_INSIGHT_KINDS = frozenset(
-    {
-        "TrendsQuery",
-        "StickinessQuery",
-        "LifecycleQuery",
-        "FunnelsQuery",
-        "RetentionQuery",
-        "PathsQuery",
-        "PathsV2Query",
-    }
-)
+_INSIGHT_KINDS = frozenset({*INSIGHT_SOURCE_KINDS, "PathsV2Query"})
 _WRAPPER_WORDS = {
     "InsightVizNode": "Insight",
     "DataTableNode": "Table",

@@ -27,7 +27,7 @@ class ConfigError(Exception):
 
 def _without_password(url: str) -> str:
     """`url` fit for an error message: any password in it masked."""
-    return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", url)
+    return re.sub(r"(//[^/@:]*):[^/]*@", r"\1:***@", url)
 
 
 def ensure_directory_of(path: str) -> None:
