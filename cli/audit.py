@@ -50,6 +50,10 @@ def audit_log(
     with installed_backend() as backend:
         user_id = None
         if email is not None:
+            try:
+                email.encode()
+            except UnicodeEncodeError:  # Bytes the terminal could not decode.
+                raise click.BadParameter("is not valid UTF-8", param_hint="--user") from None
             user = backend.accounts.user_by_email(email)
             if user is None:
                 raise click.ClickException(f"No user has the email {email}.")

@@ -82,19 +82,31 @@ class LogCheck:
 
 
 def verify_log(store: Application[Any]) -> LogCheck:
-    """Recompute a log's hash chain from its first event to its last."""
+    """Recompute a log's hash chain from its first event to the last one written before the
+    check began (events and hashes are read in batches, while writers may go on)."""
     recorder: Any = store.recorder
+    # What was written before the check began; a hash past the last event is one whose event
+    # was removed, so it counts too.
+    head = max(recorder.max_notification_id() or 0, recorder.last_hashed())
+    lowest = recorder.select_notifications(start=None, limit=1)
+    if lowest and lowest[0].id < 1:
+        # Positions start at 1: anything lower was put there by hand, where no walk of the
+        # chain looks, while loading its aggregate would read it.
+        stray = Tampering(lowest[0].id, "is before the first position: it was inserted")
+        return LogCheck(str(store.name), 0, None, stray)
 
     def events() -> Iterator[Any]:
         position = 0
-        while batch := recorder.select_notifications(start=position + 1, limit=BATCH):
+        while position < head and (
+            batch := recorder.select_notifications(start=position + 1, limit=BATCH, stop=head)
+        ):
             yield from batch
             position = batch[-1].id
 
     def hashes() -> Iterator[tuple[int, bytes]]:
         position = 0
-        while batch := recorder.select_hashes(position, BATCH):
-            yield from batch
+        while position < head and (batch := recorder.select_hashes(position, BATCH)):
+            yield from (pair for pair in batch if pair[0] <= head)
             position = batch[-1][0]
 
     verdict = verify(events(), hashes())

@@ -11,7 +11,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
 from store.database import Cursor
-from store.hash_chain import hash_table, insert_hashes
+from store.hash_chain import hash_table, insert_hashes, stored_hash
 from store.projecting_recorders import (
     ProjectingPostgresApplicationRecorder,
     ProjectingSQLiteApplicationRecorder,
@@ -57,6 +57,13 @@ class ChainedSQLiteApplicationRecorder(_Chaining, ProjectingSQLiteApplicationRec
             ),
         ]
 
+    def last_hashed(self) -> int:
+        """The highest position with a hash (0 when none)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT max(notification_id) FROM {self.hash_table_name}")
+            row = c.fetchone()
+            return int(row[0]) if row and row[0] is not None else 0
+
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""
         with self.datastore.transaction(commit=False) as c:
@@ -65,7 +72,7 @@ class ChainedSQLiteApplicationRecorder(_Chaining, ProjectingSQLiteApplicationRec
                 "WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
                 (after, limit),
             )
-            return [(int(row[0]), bytes(row[1])) for row in c.fetchall()]
+            return [(int(row[0]), stored_hash(row[1])) for row in c.fetchall()]
 
 
 class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicationRecorder):
@@ -86,6 +93,13 @@ class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicatio
             )
         )
 
+    def last_hashed(self) -> int:
+        """The highest position with a hash (0 when none)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(f"SELECT max(notification_id) AS last FROM {self.hashes}")
+            row = curs.fetchone()
+            return int(row["last"]) if row and row["last"] is not None else 0
+
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""
         statement = SQL(
@@ -94,4 +108,6 @@ class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicatio
         ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.hash_table_name))
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, (after, limit))
-            return [(int(row["notification_id"]), bytes(row["hash"])) for row in curs.fetchall()]
+            return [
+                (int(row["notification_id"]), stored_hash(row["hash"])) for row in curs.fetchall()
+            ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
@@ -70,6 +71,19 @@ class Verdict:
     head: bytes | None
 
 
+def _hash_or_none(previous: bytes, event: Notification) -> bytes | None:
+    """The event's chained hash; None when a field was changed to a value of another type."""
+    try:
+        return chain_hash(previous, event.id, event)
+    except (TypeError, AttributeError, ValueError, OverflowError):
+        return None
+
+
+def stored_hash(value: Any) -> bytes:
+    """A hash column's value as bytes; one changed to another type matches no hash."""
+    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else b""
+
+
 def verify(events: Iterable[Notification], hashes: Iterable[tuple[int, bytes]]) -> Verdict:
     """Walk a log and its hash table together, both in position order."""
     remaining = iter(hashes)
@@ -82,7 +96,7 @@ def verify(events: Iterable[Notification], hashes: Iterable[tuple[int, bytes]]) 
         if pending is None or pending[0] > event.id:
             tampering = Tampering(event.id, "has no hash: the store did not write it")
             return Verdict(checked, tampering, None)
-        if chain_hash(previous, event.id, event) != pending[1]:
+        if _hash_or_none(previous, event) != pending[1]:
             problem = (
                 "was altered" if not checked else "was altered, or one before it removed or moved"
             )

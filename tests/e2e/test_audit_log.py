@@ -921,6 +921,15 @@ class TestInsightEntries:
 
 
 class TestEmptyDatabases:
+    def test_a_user_email_that_is_not_utf_8_is_one_line_not_a_traceback(
+        self, fresh_url: DatabaseUrl
+    ) -> None:
+        completed = audit_log(fresh_url, "--user", "\udcff@example.com")  # the byte 0xff
+
+        assert completed.returncode == 2, completed
+        assert "--user" in completed.stderr and "is not valid UTF-8" in completed.stderr
+        assert "Traceback" not in completed.stderr
+
     def test_a_fresh_database_has_an_empty_audit_log(self, fresh_url: DatabaseUrl) -> None:
         completed = audit_log(fresh_url)
 

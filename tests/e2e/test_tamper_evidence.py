@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from domain.insight_views import ViewBatch
+from store.audit import verify_log
 from store.backend import open_backend
 from store.config import DatabaseUrl
 from store.dashboards import DashboardCommands
@@ -32,6 +33,7 @@ from tests.e2e.audit_helpers import (
     audit_verify,
     log_tables,
 )
+from tests.e2e.backlog import query_write
 
 pytestmark = pytest.mark.e2e
 
@@ -516,3 +518,86 @@ class TestViewsLog:
             MAIN_LOG, position - 1, position, "was removed (its hash remains)"
         )
         assert verification.log(VIEWS_LOG) == tampered_entry(VIEWS_LOG, 0, 1, "was altered")
+
+
+# ---------------------------------------------------------------------------- found by an audit
+
+
+class TestEventsOutsideTheChain:
+    def test_an_event_inserted_below_the_first_position_is_reported(self, history: History) -> None:
+        # Loading its aggregate would read it (a forged next version), though no walk of
+        # the chain from position 1 would.
+        main, head = history.main, history.main.head()
+        query_write(
+            main.url,
+            f"INSERT INTO {main.events} ({main.position}, originator_id, originator_version, "
+            f"topic, state) SELECT 0, originator_id, originator_version + 1000, topic, state "
+            f"FROM {main.events} WHERE {main.position} = %s",
+            (head,),
+        )
+
+        verification = audit_verify(history.url)
+
+        assert_tampered(verification)
+        assert verification.log(MAIN_LOG) == tampered_entry(
+            MAIN_LOG, 0, 0, "is before the first position: it was inserted"
+        )
+
+    def test_a_value_changed_to_another_type_is_reported_not_a_crash(
+        self, history: History
+    ) -> None:
+        if history.url.backend != "sqlite":
+            pytest.skip("PostgreSQL's columns keep their types")
+        position = history.main.position_of(FUNNEL_CREATED)
+        text = history.main.state(position).decode()
+        query_write(
+            history.main.url,
+            f"UPDATE {history.main.events} SET state = %s WHERE {history.main.position} = %s",
+            (text, position),
+        )
+        query_write(
+            history.views.url,
+            f"UPDATE {history.views.hashes} SET hash = %s WHERE notification_id = 1",
+            ("not bytes",),
+        )
+
+        verification = audit_verify(history.url)
+
+        assert_tampered(verification)
+        assert verification.log(MAIN_LOG) == tampered_entry(
+            MAIN_LOG, position - 1, position, ALTERED_AFTER_THE_FIRST
+        )
+        assert verification.log(VIEWS_LOG) == tampered_entry(VIEWS_LOG, 0, 1, "was altered")
+
+
+class TestVerifyBesideWriters:
+    def test_an_event_written_during_the_check_is_left_for_the_next_one(
+        self, history: History, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        backend = open_backend(history.url)
+        try:
+            recorder = backend.events.recorder
+            select_hashes, written = recorder.select_hashes, []
+
+            def hashes_after_a_write(after: int, limit: int) -> list[tuple[int, bytes]]:
+                if not written:  # A writer commits between the check's reads.
+                    ada = Tenancy(backend).bootstrap(
+                        email=_email("Late"),
+                        first_name="L",
+                        last_name="",
+                        organization="O",
+                        project="P",
+                    )
+                    written.append(ada.project_id)
+                return select_hashes(after, limit)
+
+            monkeypatch.setattr(recorder, "select_hashes", hashes_after_a_write)
+            head = backend.projector.head()
+
+            check = verify_log(backend.events)
+        finally:
+            backend.close()
+
+        assert written
+        assert (check.tampering, check.events) == (None, head)
+        assert audit_verify(history.url).returncode == 0
