@@ -44,9 +44,7 @@ class SqliteAnalyticsEvents(AnalyticsEvents):
 
     def __init__(self, path: str) -> None:
         super().__init__(
-            SqliteDatabase(
-                path, functions={"regexp": (2, _regexp), "lower": (1, _lower)}, durable=True
-            )
+            SqliteDatabase(path, functions={"regexp": (2, _regexp), "lower": (1, _lower)})
         )
 
     def close(self) -> None:

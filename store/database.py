@@ -78,8 +78,7 @@ class Database(ABC):
         """A context manager yielding a Cursor inside one transaction; `write` takes the
         write lock up front (SQLite). With `lock_wait_ms` (PostgreSQL), waiting longer than
         that for any lock rolls the transaction back with LockBusyError. A `durable` commit
-        waits for the disk (PostgreSQL; a SQLite file is durable or not as a whole): read
-        models can be rebuilt after a crash, data of its own cannot."""
+        waits for the disk: read models can be rebuilt after a crash, data of its own cannot."""
 
     @abstractmethod
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:

@@ -44,19 +44,28 @@ class SqliteCursor(Cursor):
         return self._cursor.fetchall()
 
 
+@contextmanager
+def _syncing_in_full(connection: sqlite3.Connection, durable: bool) -> Iterator[None]:
+    """Commits that wait for the disk, when `durable`; the setting is the connection's."""
+    if not durable:
+        yield
+        return
+    connection.execute("PRAGMA synchronous=FULL")
+    try:
+        yield
+    finally:
+        connection.execute("PRAGMA synchronous=NORMAL")
+
+
 class SqliteDatabase(Database):
     """One connection per thread to the SQLite file, in WAL mode."""
 
     dialect = "sqlite"
 
     def __init__(
-        self,
-        path: str,
-        functions: Mapping[str, tuple[int, Callable[..., Any]]] | None = None,
-        durable: bool = False,
+        self, path: str, functions: Mapping[str, tuple[int, Callable[..., Any]]] | None = None
     ) -> None:
         self._path = path
-        self._synchronous = "FULL" if durable else "NORMAL"
         self.path = path
         self._functions = dict(functions or {})
         self._local = threading.local()
@@ -72,8 +81,8 @@ class SqliteDatabase(Database):
             connection.execute("PRAGMA journal_mode=WAL")
             # NOTE: read models are rebuildable from the event store, which keeps the library's
             # own (full) durability; NORMAL is still crash-safe in WAL mode, though the last
-            # commits may not survive a power cut. A file of data of its own is `durable`.
-            connection.execute(f"PRAGMA synchronous={self._synchronous}")
+            # commits may not survive a power cut. A `durable` transaction syncs in full.
+            connection.execute("PRAGMA synchronous=NORMAL")
             # Reads of large projects want their pages in memory, not behind a syscall.
             connection.execute("PRAGMA cache_size=-65536")
             connection.execute("PRAGMA mmap_size=268435456")
@@ -89,13 +98,14 @@ class SqliteDatabase(Database):
         self, *, write: bool = False, lock_wait_ms: int | None = None, durable: bool = False
     ) -> Iterator[Cursor]:
         connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        try:
-            yield SqliteCursor(connection.cursor())
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        with _syncing_in_full(connection, durable):
+            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield SqliteCursor(connection.cursor())
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
 
     def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         # A lone statement is its own transaction: no BEGIN and COMMIT to run. Every row is

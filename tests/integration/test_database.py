@@ -212,7 +212,7 @@ class TestDurability:
         if fresh_backend.url.backend == "postgresql":
             setting = "SHOW synchronous_commit"
             analytics, read_models = "on", "off"
-        else:  # Per file: the analytics events have one of their own.
+        else:  # Per connection, for the transaction.
             setting = "PRAGMA synchronous"
             analytics, read_models = 2, 1  # FULL, NORMAL
         database = fresh_backend.analytics.database
@@ -221,5 +221,7 @@ class TestDurability:
             durable = cursor.execute(setting).fetchone()
         with fresh_backend.database.transaction(write=True) as cursor:
             plain = cursor.execute(setting).fetchone()
+        with database.transaction(write=True) as cursor:
+            after = cursor.execute(setting).fetchone()
 
-        assert (durable, plain) == ((analytics,), (read_models,))
+        assert (durable, plain, after) == ((analytics,), (read_models,), (read_models,))
