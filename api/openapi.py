@@ -6,7 +6,9 @@ resources so that errors keep PostHog's envelope.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 import falcon
@@ -34,9 +36,23 @@ spec = SpecTree(
             data=SecuritySchemeData(
                 type="http", scheme="bearer", description="A phx_ personal API key."
             ),
-        )
+        ),
+        SecurityScheme(
+            name="PersonalAPIKeyParameter",
+            data=SecuritySchemeData(
+                type="apiKey",
+                name="personal_api_key",
+                field_in="query",
+                description=(
+                    "A phx_ personal API key in the query string; `personal_api_key` in a "
+                    "JSON request body is accepted too (the header, then the body, then the "
+                    "query string: the first found is used)."
+                ),
+            ),
+        ),
     ],
-    security={"PersonalAPIKey": []},
+    # Either scheme will do: a list of requirement objects is a list of alternatives.
+    security=[{"PersonalAPIKey": []}, {"PersonalAPIKeyParameter": []}],
 )
 
 ERRORS = {
@@ -44,6 +60,10 @@ ERRORS = {
     "HTTP_403": ErrorOut,
     "HTTP_404": ErrorOut,
 }
+# The router serves environments under `{project_id}` (one responder for both prefixes);
+# CONTRACT §1 names the parameter after what it is.
+SERVED_ENVIRONMENTS = "/api/environments/{project_id}"
+DOCUMENTED_ENVIRONMENTS = "/api/environments/{environment_id}"
 
 
 def documented(
@@ -56,8 +76,10 @@ def documented(
     public: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a responder's parameters (`format` at least), body and responses for the
-    OpenAPI document; a `public` one takes no personal API key."""
-    statuses = {f"HTTP_{status}": ErrorOut for status in errors}
+    OpenAPI document; a `public` one takes no personal API key. A body may be refused
+    as too large (api/request_body.py), so every operation with one declares 413."""
+    too_large = (413,) if json is not None else ()
+    statuses = {f"HTTP_{status}": ErrorOut for status in (*errors, *too_large)}
     responses = {**statuses, **ok} if public else {**ERRORS, **statuses, **ok}
     return spec.validate(
         query=query or FormatParam,
@@ -69,8 +91,67 @@ def documented(
     )
 
 
+def documented_path(template: str) -> str:
+    """The path the document gives a route's URI `template`."""
+    if not template.startswith(SERVED_ENVIRONMENTS):
+        return template
+    return DOCUMENTED_ENVIRONMENTS + template.removeprefix(SERVED_ENVIRONMENTS)
+
+
+def as_served(generated: dict[str, Any]) -> dict[str, Any]:
+    """spectree's document, corrected where spectree cannot say what the server does: it
+    marks every body required and lists JSON answers only, and it names path parameters as
+    the router does."""
+    document = copy.deepcopy(generated)
+    schemas = document["components"]["schemas"]
+    paths: dict[str, Any] = {}
+    for template, operations in document["paths"].items():
+        path = documented_path(template)
+        for operation in operations.values():
+            _describe_body(operation, schemas)
+            _add_csv(operation)
+            if path != template:
+                _rename_environment(operation)
+        paths[path] = operations
+    document["paths"] = paths
+    return document
+
+
+def _describe_body(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    # An absent body is read as `{}`: it is required only where `{}` is refused, i.e. where
+    # the model requires a property or is not an object at all (capture's event or list).
+    body = operation.get("requestBody")
+    if body is None:
+        return
+    reference = body["content"]["application/json"]["schema"]["$ref"]
+    model = schemas[reference.removeprefix("#/components/schemas/")]
+    body["required"] = model.get("type") != "object" or bool(model.get("required"))
+
+
+def _add_csv(operation: dict[str, Any]) -> None:
+    # `?format=csv` (or Accept: text/csv) renders any successful JSON answer as CSV.
+    if not any(p["name"] == "format" for p in operation.get("parameters", [])):
+        return
+    for status, response in operation["responses"].items():
+        content = response.get("content", {})
+        if status.startswith("2") and "application/json" in content:
+            content["text/csv"] = {"schema": {"type": "string"}}
+
+
+def _rename_environment(operation: dict[str, Any]) -> None:
+    operation["operationId"] = operation["operationId"].replace("{project_id}", "{environment_id}")
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path" and parameter["name"] == "project_id":
+            parameter["name"] = "environment_id"
+            parameter["description"] = "The environment's id (a project's primary one: its id)."
+
+
 class Schema:
     """GET /api/schema: the OpenAPI document (public)."""
 
+    @cached_property
+    def _document(self) -> dict[str, Any]:
+        return as_served(spec.spec)
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        send(resp, spec.spec)
+        send(resp, self._document)

@@ -200,7 +200,7 @@ class InsightReader:
             result[int(insight_id)].append(Tile(int(tile_id), int(dashboard_id)))
         return result
 
-    def list(self, query: InsightFilter) -> tuple[int, list[InsightRow]]:
+    def page(self, query: InsightFilter) -> tuple[int, list[InsightRow]]:
         """The total number of matching insights and the requested page of them."""
         term = SearchTerm(query.search or "")
         with self._database.transaction() as cursor:

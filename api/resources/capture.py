@@ -78,17 +78,17 @@ class Capture:
         self._service.capture(pairs, sent_at=body.get("sent_at") if body else None)
         send(resp, {"status": 1})
 
-    @documented(tags=TAGS, json=CaptureIn, ok=CAPTURED, errors=(400, 401, 413), public=True)
+    @documented(tags=TAGS, json=CaptureIn, ok=CAPTURED, errors=(400, 401, 404), public=True)
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Capture the body's events."""
         self._capture(req, resp)
 
-    @documented(tags=TAGS, query=CaptureQuery, ok=CAPTURED, errors=(400, 401), public=True)
+    @documented(tags=TAGS, query=CaptureQuery, ok=CAPTURED, errors=(400, 401, 404), public=True)
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Capture the events in the `data` query parameter (posthog-js' image fallback)."""
         self._capture(req, resp)
 
-    @documented(tags=TAGS, ok={"HTTP_200": None}, public=True)
+    @documented(tags=TAGS, ok={"HTTP_200": None}, errors=(404,), public=True)
     def on_options(self, req: falcon.Request, resp: falcon.Response) -> None:
         """CORS preflight: browsers send events from any origin."""
         resp.status = falcon.HTTP_200

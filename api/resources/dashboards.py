@@ -11,7 +11,7 @@ from api.openapi import documented
 from api.pagination import limit_offset, paginated
 from api.paths import numeric_id
 from api.request_body import json_object
-from api.schemas.common import FormatParam
+from api.schemas.common import FormatParam, PageParams
 from api.schemas.dashboards import DashboardOut, DashboardPageOut, DashboardWrite
 from api.shapes import dashboard_shape
 from projections.accounts import Accounts
@@ -47,7 +47,7 @@ class _DashboardResource:
 class Dashboards(_DashboardResource):
     """/api/projects/{project_id}/dashboards"""
 
-    @documented(tags=TAGS, query=FormatParam, ok={"HTTP_200": DashboardPageOut})
+    @documented(tags=TAGS, query=PageParams, ok={"HTTP_200": DashboardPageOut})
     @authorize("dashboard:read")
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         limit, offset = limit_offset(req)

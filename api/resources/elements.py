@@ -13,7 +13,7 @@ from api.openapi import documented
 from api.pagination import limit_offset, paginated
 from api.paths import numeric_id
 from api.request_body import json_object
-from api.schemas.common import FormatParam
+from api.schemas.common import FormatParam, PageParams
 from api.schemas.elements import ElementOut, ElementPageOut, ElementWrite
 from projections.elements import ElementRow
 from projections.elements import Elements as ElementReader
@@ -42,7 +42,7 @@ class _ElementResource:
 class Elements(_ElementResource):
     """/api/projects/{project_id}/elements"""
 
-    @documented(tags=TAGS, query=FormatParam, ok={"HTTP_200": ElementPageOut})
+    @documented(tags=TAGS, query=PageParams, ok={"HTTP_200": ElementPageOut})
     @authorize("element:read")
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         limit, offset = limit_offset(req)

@@ -16,6 +16,7 @@ from api.schemas.insights import (
     GenerateMetadataIn,
     GenerateMetadataOut,
     InsightListParams,
+    InsightOrBasicOut,
     InsightOut,
     InsightPageOut,
     InsightRetrieveParams,
@@ -97,7 +98,7 @@ class Insights(_InsightResource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         params = query_params(InsightListParams, req, {"now": self._clock()})
         limit, offset = limit_offset(req)
-        count, rows = self._reader.list(_filter(req.context.caller, params, limit, offset))
+        count, rows = self._reader.page(_filter(req.context.caller, params, limit, offset))
         results = self._presenter.present(
             rows, basic=params.basic, last_viewed=self._views.last_viewed(row.id for row in rows)
         )
@@ -160,7 +161,7 @@ class Insight(_InsightResource):
         self._history = history
         self._service = service
 
-    @documented(tags=TAGS, query=InsightRetrieveParams, ok={"HTTP_200": InsightOut})
+    @documented(tags=TAGS, query=InsightRetrieveParams, ok={"HTTP_200": InsightOrBasicOut})
     @authorize("insight:read")
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, project_id: str, insight_id: str

@@ -15,7 +15,12 @@ class CapturedEventIn(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     event: str = Field(max_length=200, examples=["$autocapture"])
-    distinct_id: str | int = Field(description="Or `properties.distinct_id`, or `$distinct_id`.")
+    distinct_id: str | int | None = Field(
+        None,
+        description=(
+            "Required, unless given as `properties.distinct_id` or `properties.$distinct_id`."
+        ),
+    )
     properties: dict[str, Any] = Field(
         default_factory=dict, description="`$elements_chain` or `$elements` make a click."
     )

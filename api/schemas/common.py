@@ -43,6 +43,14 @@ class FormatParam(BaseModel):
     format: Literal["json", "csv"] | None = None
 
 
+class PageParams(FormatParam):
+    """Offset pagination of a plain list, for the OpenAPI document (read by
+    api/pagination.py `limit_offset`, which takes anything else for the default)."""
+
+    limit: int | None = Field(None, ge=1, description="Page size (default 100).")
+    offset: int | None = Field(None, ge=0, description="Items to skip (default 0).")
+
+
 def _integer(value: Any) -> Any:
     """DRF's IntegerField: numbers and numeric strings, never booleans or "7.0"."""
     if isinstance(value, bool) or (isinstance(value, str) and not _is_integer_text(value)):

@@ -30,19 +30,21 @@ class StatsQueryParams(BaseModel):
     include: str | None = Field(None, description="$autocapture, $rageclick and/or $dead_click.")
     properties: str | None = Field(None, description="JSON: event property filters.")
     data_attributes: str | None = Field(None, description="Comma-separated attribute names.")
-    max_element_chain_depth: int | None = None
+    max_element_chain_depth: int | None = Field(None, ge=1)
     filter_test_accounts: bool | None = None
-    sampling_factor: float | None = None
+    sampling_factor: float | None = Field(None, gt=0, le=1)
     paginate_response: bool | None = None
-    limit: int | None = Field(None, description=f"1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).")
-    offset: int | None = None
+    limit: int | None = Field(None, ge=1, le=MAX_LIMIT, description=f"Default {DEFAULT_LIMIT}.")
+    offset: int | None = Field(None, ge=0)
     format: Literal["json", "csv"] | None = None
 
 
 class ValuesQueryParams(BaseModel):
-    """The values parameters, for the OpenAPI document."""
+    """The values parameters, for the OpenAPI document (`key` is checked by `values_key`)."""
 
-    key: str = Field(description="tag_name, text, href, attr_id, attr_class or selector.")
+    key: Literal[(*VALUE_KEYS, "selector")] = Field(  # type: ignore[valid-type]
+        description="An element field; `selector` has no stored values: always []."
+    )
     value: str | None = Field(None, description="Only values containing this text.")
     format: Literal["json", "csv"] | None = None
 

@@ -11,7 +11,9 @@ from pydantic import (
     ConfigDict,
     Field,
     Json,
+    RootModel,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -107,7 +109,22 @@ def _empty_is_absent(value: Any) -> Any:
     return None if value == "" else value
 
 
-DateParam = Annotated[datetime | None, BeforeValidator(parse_date_param)]
+DATE_FORMS = (
+    "A date: absolute (2030-01-01, 2030-1-1 or an ISO-8601 date and time; UTC without an "
+    "offset) or relative, [-]<n><unit>[Start|End] looking back from now, unit h, d, w, "
+    "m (months), M (minutes), s, q (13 weeks) or y: -7d, -1m, dStart, -1wEnd."
+)
+
+
+def _date_param(description: str = "") -> Any:
+    """A date query parameter: what it filters on (`description`) and the forms it takes."""
+    return Field(None, description=f"{description} {DATE_FORMS}".strip())
+
+
+# NOTE: the document shows what a client sends (text), not what it is parsed into.
+DateParam = Annotated[
+    datetime | None, BeforeValidator(parse_date_param), WithJsonSchema({"type": "string"})
+]
 IdsParam = Annotated[Json[list[BigInt]] | None, BeforeValidator(_empty_is_absent)]
 TextsParam = Annotated[Json[list[str]] | None, BeforeValidator(_empty_is_absent)]
 
@@ -135,12 +152,16 @@ class InsightListParams(BaseModel):
     insight: str | None = Field(
         None, description="TRENDS, FUNNELS, RETENTION, PATHS, STICKINESS, LIFECYCLE, SQL or JSON."
     )
-    date_from: DateParam = Field(None, description="last_modified_at after this date.")
-    date_to: DateParam = Field(None, description="last_modified_at before this date.")
-    created_date_from: DateParam = None
-    created_date_to: DateParam = None
-    last_viewed_date_from: DateParam = None
-    last_viewed_date_to: DateParam = None
+    date_from: DateParam = _date_param("last_modified_at after this date.")
+    date_to: DateParam = _date_param("last_modified_at before this date.")
+    created_date_from: DateParam = _date_param("created_at after this date.")
+    created_date_to: DateParam = _date_param("created_at before this date.")
+    last_viewed_date_from: DateParam = _date_param(
+        "last_viewed_at after this date (never viewed: left out)."
+    )
+    last_viewed_date_to: DateParam = _date_param(
+        "last_viewed_at before this date (never viewed: left out)."
+    )
     dashboards: IdsParam = Field(None, description="JSON array of dashboard ids (all must match).")
     tags: TextsParam = Field(None, description="JSON array of tags (any may match).")
     events: TextsParam = Field(
@@ -192,7 +213,18 @@ def _json_object(value: Any, info: ValidationInfo) -> dict[str, Any] | None:
     return parsed
 
 
-JsonObjectParam = Annotated[dict[str, Any] | None, BeforeValidator(_json_object)]
+# Sent as JSON text, as pydantic's Json[...] parameters are documented.
+JsonObjectParam = Annotated[
+    dict[str, Any] | None,
+    BeforeValidator(_json_object),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"type": "object"},
+        }
+    ),
+]
 
 
 class InsightRetrieveParams(BaseModel):
@@ -211,8 +243,14 @@ class InsightRetrieveParams(BaseModel):
     version: PositiveInt | None = Field(
         None, description="The insight as it was after its N-th event."
     )
-    as_of: Annotated[datetime | None, BeforeValidator(_instant)] = Field(
-        None, description="The insight as it was at this ISO-8601 instant."
+    as_of: Annotated[
+        datetime | None, BeforeValidator(_instant), WithJsonSchema({"type": "string"})
+    ] = Field(
+        None,
+        description=(
+            "The insight as it was at this instant: an ISO-8601 date or date and time "
+            "(a fraction of a second is read to the microsecond); UTC without an offset."
+        ),
     )
     format: Literal["json", "csv"] | None = None
 
@@ -275,6 +313,10 @@ class InsightOut(InsightBasicOut):
     filters_hash: str | None
 
 
+class InsightOrBasicOut(RootModel[InsightOut | InsightBasicOut]):
+    """An insight: the basic shape with `basic=true`, else the full one."""
+
+
 class InsightPageOut(BaseModel):
     count: int
     next: str | None
@@ -285,7 +327,9 @@ class InsightPageOut(BaseModel):
 class GenerateMetadataIn(BaseModel):
     """A query to name and describe."""
 
-    model_config = ConfigDict(extra="ignore")
+    # NOTE: `query` is checked by domain/insight_metadata.py `describe` (PostHog's message),
+    # not by this model; the document still says it is required.
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"required": ["query"]})
 
     query: Any = Field(
         None, description="An InsightVizNode, DataVisualizationNode or DataTableNode."
@@ -300,6 +344,8 @@ class GenerateMetadataOut(BaseModel):
 class CancelIn(BaseModel):
     """The client query id of a running query."""
 
-    model_config = ConfigDict(extra="ignore")
+    # NOTE: its presence is checked by `Insights.on_post_cancel` (PostHog's message), not by
+    # this model; the document still says it is required.
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"required": ["client_query_id"]})
 
     client_query_id: Any = Field(None, description="The id the client gave its query.")
