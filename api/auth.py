@@ -1,8 +1,9 @@
 """Personal API key authentication, scope checks and project access, as PostHog does them.
 
 The middleware finds the credential; each responder declares its scope with `requires`,
-which checks, in PostHog's order: 401 credential, 403 scope, 404 project, 403 key project
-limit, 403 membership. The resolved project is handed to the responder on `req.context`.
+which checks, in PostHog's order: 401 credential; for a key limited to projects, 404 project
+and 403 key project limit; 403 scope; then 404 project and 403 membership. The resolved
+project is handed to the responder on `req.context`.
 """
 
 from __future__ import annotations

@@ -80,21 +80,15 @@ def envelope_for(error: falcon.HTTPError) -> dict[str, Any]:
         return error.to_dict()
     status = int(error.status_code)
     error_type, code, default = _FALCON_ERRORS.get(status, ("server_error", "error", "Error."))
-    detail = default
-    if status == 405:
-        detail = "Method not allowed."
-    elif status == 400 and error.description:
-        detail = error.description
+    detail = error.description if status == 400 and error.description else default
     return {"type": error_type, "code": code, "detail": detail, "attr": None}
 
 
 def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError) -> None:
     """falcon's error serializer: always JSON, always the envelope."""
+    envelope = envelope_for(error)
     if int(error.status_code) == 405:
-        envelope = envelope_for(error)
         envelope["detail"] = f'Method "{req.method}" not allowed.'
-    else:
-        envelope = envelope_for(error)
     resp.content_type = falcon.MEDIA_JSON
     resp.data = orjson.dumps(envelope)
 

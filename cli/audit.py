@@ -71,12 +71,12 @@ def audit_log(
 @audit.command("verify")
 @friendly
 def audit_verify() -> None:
-    """Recompute every log's hash chain; exit 1 naming the first altered, removed or
-    moved event."""
+    """Recompute every log's hash chain and check its snapshots against its events; exit 1
+    naming the first altered, removed, moved or inserted event or snapshot."""
     from store.audit import verify_log
 
     with installed_backend() as backend:
-        checks = [verify_log(store) for store in (backend.events, backend.views)]
+        checks = [verify_log(store, backend.database) for store in (backend.events, backend.views)]
     intact = all(check.tampering is None for check in checks)
     print_json(
         {

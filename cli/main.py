@@ -179,7 +179,7 @@ def keys_create(email: str, scopes: str, projects: str | None, label: str) -> No
 @click.argument("key_id")
 @friendly
 def keys_revoke(key_id: str) -> None:
-    """Revoke a key by id; it stops working immediately."""
+    """Revoke a key by id; every server worker refuses it within a second."""
     from store.keys import Keys
 
     with installed_backend() as backend:

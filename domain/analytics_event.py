@@ -97,7 +97,9 @@ def _distinct_id(raw: dict[str, Any], properties: dict[str, Any], index: int) ->
 
 def _chain(raw: dict[str, Any], properties: dict[str, Any], index: int) -> str:
     elements = properties.pop("$elements", None)
-    chain = raw.get("elements_chain") or properties.pop("$elements_chain", None) or ""
+    # Popped whatever wins: neither stays among the stored properties.
+    from_properties = properties.pop("$elements_chain", None)
+    chain = raw.get("elements_chain") or from_properties or ""
     if elements:
         if not isinstance(elements, list) or not all(
             isinstance(e, dict) and isinstance(e.get("attributes") or {}, dict) for e in elements

@@ -9,8 +9,8 @@ from domain.insight_query import INSIGHT_SOURCE_KINDS, QUERY_TYPES
 from projections.search import like_pattern
 from store.database import Database
 
-# NOTE: `order` values the API accepts and the columns they sort by. NULL sorts as the
-# lowest value everywhere, so `-last_viewed_at` puts never-viewed insights last.
+# NOTE: `order` values the API accepts and the columns they sort by. Where NULL sorts is
+# per column (NULLS_HIGHEST, NULLS_LOWEST): `-last_viewed_at` puts never-viewed insights last.
 ORDER_COLUMNS = {
     "id": "id",
     "name": "name",

@@ -1,6 +1,6 @@
 """An index of every insight event: where it sits in the log, its version, when it happened,
 and whether it shows in the activity log. Activity pages and time travel find their events
-here, then read those events from the insight's own stream: the history itself is never
+here, then read just those events from the log by position: the history itself is never
 copied out of the event store."""
 
 from __future__ import annotations

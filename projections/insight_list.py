@@ -83,7 +83,6 @@ class InsightListProjection(EventByEventProjection):
     )
 
     def __init__(self, dialect: str) -> None:
-        self._dialect = dialect
         self._search = search_index(dialect)
         self.tables = (*self.model_tables, *self._search.tables)
 

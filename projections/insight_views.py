@@ -144,7 +144,8 @@ class InsightViewsOnCreateProjection(InsightViewsProjection):
 
 @dataclass(frozen=True)
 class TrendingRow:
-    """An insight's place in trending: distinct viewers in the window and latest viewers."""
+    """An insight's place in trending: its viewers in the window (one per environment and
+    user, as PostHog counts them) and its latest viewers."""
 
     insight_id: int
     view_count: int
@@ -188,8 +189,9 @@ class InsightViews:
     def trending(
         self, project_id: int, environment_id: int, since: int, limit: int, offset: int
     ) -> list[TrendingRow]:
-        """Live insights ranked by distinct viewers since `since` (microseconds), then by
-        last modification, with up to three of this environment's latest viewers each."""
+        """Live insights ranked by viewers (one per environment and user) since `since`
+        (microseconds), then by last modification, with up to three of this environment's
+        latest viewers each."""
         with self._database.transaction() as cursor:
             ranked = cursor.execute(
                 "SELECT v.insight_id, count(*) AS viewers FROM insight_views v "

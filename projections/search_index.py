@@ -114,7 +114,8 @@ class SearchIndex(ABC):
 
     @abstractmethod
     def candidates(self, cursor: Cursor, project_id: int, term: SearchTerm) -> list[int]:
-        """Ids of the project's live insights that may match `term` (a superset)."""
+        """Ids of insights that may match `term`: a superset of the project's live matches
+        (the search's own filters drop deleted or foreign ids)."""
 
     def similarities(
         self, cursor: Cursor, term: SearchTerm, insight_ids: list[int]

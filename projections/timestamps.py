@@ -11,10 +11,3 @@ def to_micros(instant: datetime) -> int:
     """Microseconds since the epoch; exact, and sorts the same on every backend."""
     delta = instant.astimezone(UTC) - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_micros(micros: int) -> datetime:
-    """The instant `micros` microseconds after the epoch, in UTC."""
-    return datetime.fromtimestamp(micros // 1_000_000, tz=UTC).replace(
-        microsecond=micros % 1_000_000
-    )

@@ -12,7 +12,9 @@ from eventsourcing.application import Application
 
 from store.audit_entries import audit_entry
 from store.backend import Backend
+from store.database import Database
 from store.hash_chain import Tampering, verify
+from store.snapshot_check import SnapshotCheck
 
 BATCH = 1000
 SCOPES = (
@@ -73,7 +75,7 @@ def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str,
 
 @dataclass(frozen=True)
 class LogCheck:
-    """The result of verifying one log's hash chain."""
+    """The result of verifying one log's hash chain, then its snapshots."""
 
     log: str
     events: int
@@ -81,9 +83,10 @@ class LogCheck:
     tampering: Tampering | None
 
 
-def verify_log(store: Application[Any]) -> LogCheck:
+def verify_log(store: Application[Any], database: Database) -> LogCheck:
     """Recompute a log's hash chain from its first event to the last one written before the
-    check began (events and hashes are read in batches, while writers may go on)."""
+    check began (events and hashes are read in batches, while writers may go on); when it
+    holds, check the log's snapshots against its events."""
     recorder: Any = store.recorder
     # What was written before the check began; a hash past the last event is one whose event
     # was removed, so it counts too.
@@ -109,6 +112,8 @@ def verify_log(store: Application[Any]) -> LogCheck:
             yield from (pair for pair in batch if pair[0] <= head)
             position = batch[-1][0]
 
-    verdict = verify(events(), hashes())
-    head = verdict.head.hex() if verdict.head else None
-    return LogCheck(str(store.name), verdict.checked, head, verdict.tampering)
+    snapshots = SnapshotCheck(store, database)
+    verdict = verify(snapshots.seen(events()), hashes())
+    tampering = verdict.tampering or snapshots.first_altered()
+    head = verdict.head.hex() if verdict.head and tampering is None else None
+    return LogCheck(str(store.name), verdict.checked, head, tampering)

@@ -60,7 +60,8 @@ class Backend:
     database: Database
     sequences: Sequences
     projector: Projector
-    """Keeps the read models of the main log: accounts, dashboards, the insight list."""
+    """Keeps the read models of the main log: accounts, dashboards, elements, the insight
+    list and its history, and the creators' first views (read from insights' Created)."""
     view_projector: Projector
     """Keeps the read models of the views log."""
     analytics: AnalyticsEvents

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Transcoder
 
 from domain.dashboard import Dashboard
+from domain.element import Element
 from domain.environment import Environment
 from domain.insight import Insight
 from domain.insight_views import ViewBatch
@@ -19,8 +20,8 @@ from domain.project import Project
 from domain.user import User
 from store.transcoder import EventTranscoder
 
-# Every aggregate type whose events may be found in the log; importing them registers
-# their explicit topics, so any stored event can be decoded.
+# Every aggregate type whose events may be found in the logs. Importing them registers
+# their explicit topics, so any stored event can be decoded, whatever else was imported.
 AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (
     Organization,
     Project,
@@ -29,10 +30,11 @@ AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (
     PersonalApiKey,
     Dashboard,
     Insight,
-    # The view by an insight's creator is saved with the insight, in the same transaction.
+    Element,
+    # Since version 2 of the views read model, views have a log of their own; batches of
+    # earlier versions stay in the main log.
     ViewBatch,
 )
-VIEW_AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (ViewBatch,)
 
 
 class EventStore(Application[UUID]):
@@ -50,7 +52,8 @@ class EventStore(Application[UUID]):
 
 
 class ViewStore(Application[UUID]):
-    """The log of insight views. Its own events table (its own file on SQLite), so recording
-    views never queues behind the table lock that orders every other write."""
+    """The log of insight views. Its own events table (its own file on SQLite), so appending
+    views never queues behind the table lock that orders every other write (their read-model
+    rows are then written to the main database, as every read model's are)."""
 
     name = "insightlog_views"

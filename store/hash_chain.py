@@ -53,10 +53,13 @@ def chain(previous: bytes, positions: Sequence[int], events: Sequence[StoredEven
 class Tampering:
     """The first place where the stored log and its chain disagree."""
 
-    position: int
+    position: int | None
+    """None for a stored snapshot that stands for no event."""
     problem: str
 
     def describe(self) -> str:
+        if self.position is None:
+            return self.problem
         return f"event at position {self.position} {self.problem}"
 
 

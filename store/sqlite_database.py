@@ -66,7 +66,6 @@ class SqliteDatabase(Database):
         self, path: str, functions: Mapping[str, tuple[int, Callable[..., Any]]] | None = None
     ) -> None:
         self._path = path
-        self.path = path
         self._functions = dict(functions or {})
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []

@@ -77,31 +77,41 @@ class Tenancy:
     ) -> Bootstrapped:
         """A new organization and project with the (new or existing) user as a member."""
         at = self._backend.clock()
-        # Every name is checked (by creating the aggregates) before the user is registered.
-        new_organization = Organization.create(name=organization, actor_id=None, at=at)
-        project_id = self._backend.sequences.next_id("team")
-        new_project = Project.create(
-            project_id=project_id,
-            organization_id=str(new_organization.id),
-            name=project,
-            api_token=random_token("phc_"),
-            actor_id=None,
-            at=at,
-        )
-        primary = Environment.create(
-            environment_id=project_id, project_id=project_id, name=project, actor_id=None, at=at
-        )
-        # Registered at the same time: the log's order is also the order of time.
-        user = self.ensure_user(email, first_name, last_name, at=at)
-        new_project.add_member(user_id=user.user_id, actor_id=None, at=at)
-        self._backend.record(new_organization, new_project, primary)
-        return Bootstrapped(
-            user_id=user.user_id,
-            organization_id=str(new_organization.id),
-            project_id=project_id,
-            environment_id=project_id,
-            project_api_key=new_project.api_token,
-        )
+
+        def attempt() -> Bootstrapped:
+            # Built afresh each time: a failed save has taken the aggregates' pending events,
+            # and a clash is a team id handed out again after a crash.
+            # Every name is checked (by creating the aggregates) before the user is registered.
+            new_organization = Organization.create(name=organization, actor_id=None, at=at)
+            project_id = self._backend.sequences.next_id("team")
+            new_project = Project.create(
+                project_id=project_id,
+                organization_id=str(new_organization.id),
+                name=project,
+                api_token=random_token("phc_"),
+                actor_id=None,
+                at=at,
+            )
+            primary = Environment.create(
+                environment_id=project_id,
+                project_id=project_id,
+                name=project,
+                actor_id=None,
+                at=at,
+            )
+            # Registered at the same time: the log's order is also the order of time.
+            user = self.ensure_user(email, first_name, last_name, at=at)
+            new_project.add_member(user_id=user.user_id, actor_id=None, at=at)
+            self._backend.record(new_organization, new_project, primary)
+            return Bootstrapped(
+                user_id=user.user_id,
+                organization_id=str(new_organization.id),
+                project_id=project_id,
+                environment_id=project_id,
+                project_api_key=new_project.api_token,
+            )
+
+        return self._backend.retrying(attempt)
 
     def add_member(self, *, email: str, project_id: int, first_name: str, last_name: str) -> int:
         """Make the user with this email (registered if new) a member of the project."""
@@ -119,13 +129,19 @@ class Tenancy:
     def add_environment(self, *, project_id: int, name: str) -> int:
         """Create another environment of the project; returns its id."""
         self.get_project(project_id)
-        environment_id = self._backend.sequences.next_id("team")
-        environment = Environment.create(
-            environment_id=environment_id,
-            project_id=project_id,
-            name=name,
-            actor_id=None,
-            at=self._backend.clock(),
-        )
-        self._backend.record(environment)
-        return environment_id
+
+        def attempt() -> int:
+            # A clash here is an id handed out again after a crash: a fresh attempt draws
+            # another.
+            environment_id = self._backend.sequences.next_id("team")
+            environment = Environment.create(
+                environment_id=environment_id,
+                project_id=project_id,
+                name=name,
+                actor_id=None,
+                at=self._backend.clock(),
+            )
+            self._backend.record(environment)
+            return environment_id
+
+        return self._backend.retrying(attempt)

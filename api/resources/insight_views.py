@@ -77,7 +77,7 @@ class InsightViewsResource:
     @documented(tags=TAGS, query=TrendingParams, ok={"HTTP_200": TrendingPageOut}, errors=(400,))
     @authorize("insight:read")
     def on_get_trending(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
-        """The project's insights with the most distinct viewers lately."""
+        """The project's insights with the most viewers lately (one per environment and user)."""
         params = query_params(TrendingParams, req)
         caller: Caller = req.context.caller
         since = min(_LATEST, max(_EARLIEST, to_micros(self._clock()) - params.days * _DAY_MICROS))

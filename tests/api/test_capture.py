@@ -954,6 +954,18 @@ class TestElements:
 
         assert the_one_stored(tenant).elements_chain == SIGN_UP_CHAIN
 
+    def test_a_top_level_chain_wins_and_neither_chain_stays_in_the_properties(
+        self, tenant: Tenant
+    ) -> None:
+        event = click("Other", elements_chain=SIGN_UP_CHAIN)
+        event["properties"]["$elements_chain"] = 'span:text="Other"'
+
+        post_batch(tenant, [event])
+
+        row = the_one_stored(tenant)
+        assert row.elements_chain == SIGN_UP_CHAIN
+        assert {"$elements", "$elements_chain"} & row.properties.keys() == set()
+
     def test_elements_in_api_shape_are_serialised_as_reference_1_3_says(
         self, tenant: Tenant
     ) -> None:

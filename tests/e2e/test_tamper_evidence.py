@@ -594,7 +594,7 @@ class TestVerifyBesideWriters:
             monkeypatch.setattr(recorder, "select_hashes", hashes_after_a_write)
             head = backend.projector.head()
 
-            check = verify_log(backend.events)
+            check = verify_log(backend.events, backend.database)
         finally:
             backend.close()
 
