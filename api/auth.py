@@ -47,6 +47,10 @@ class Authentication:
         req.context.accounts = self._accounts
         req.context.principal = None
         req.context.credential_source = None
+        if not getattr(resource, "takes_personal_keys", True):
+            # Public: no key is looked for, and a capture body (up to 20 MiB) is not parsed
+            # here only to be parsed again by the capture.
+            return
         found = _find_key(req)
         if found is not None:
             key, source = found

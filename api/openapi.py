@@ -149,6 +149,8 @@ def _rename_environment(operation: dict[str, Any]) -> None:
 class Schema:
     """GET /api/schema: the OpenAPI document (public)."""
 
+    takes_personal_keys = False
+
     @cached_property
     def _document(self) -> dict[str, Any]:
         return as_served(spec.spec)

@@ -52,6 +52,7 @@ class Capture:
     """Accepts one event or a batch; answers `{"status": 1}` once they are stored."""
 
     max_body_bytes = MAX_CAPTURE_BYTES
+    takes_personal_keys = False
 
     def __init__(self, service: CaptureService, accounts: Accounts) -> None:
         self._service = service

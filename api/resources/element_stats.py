@@ -4,13 +4,14 @@ an element key takes, from the element stats kept at capture time."""
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import falcon
 import orjson
+from cachetools import LRUCache
 
 from api.auth import authorize
 from api.formats import response_format, send
@@ -45,7 +46,7 @@ class ElementStats:
         self._clock = clock
         # Whole answers by URL and stats version: a page of 50,000 chains is costly to
         # build and, until the next click is captured, the same for everyone who asks.
-        self._pages: OrderedDict[PageKey, bytes] = OrderedDict()
+        self._pages: LRUCache[PageKey, bytes] = LRUCache(maxsize=MAX_CACHED_BYTES, getsizeof=len)
         self._pages_lock = threading.Lock()
         self._rows: dict[ChainCount, bytes] = {}
         self._rows_lock = threading.Lock()
@@ -75,8 +76,6 @@ class ElementStats:
             return
         with self._pages_lock:
             self._pages[key] = page
-            while sum(map(len, self._pages.values())) > MAX_CACHED_BYTES:
-                self._pages.popitem(last=False)
 
     def _answer_stats(
         self, req: falcon.Request, resp: falcon.Response, params: StatsParams, as_csv: bool

@@ -587,6 +587,21 @@ class TestTokens:
         assert result.json == INVALID_API_KEY
         assert stored_uuids(tenant) == []
 
+    def test_the_body_is_not_searched_for_a_personal_key(
+        self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Capture takes no personal key: parsing its body (up to 20 MiB) to look for one
+        # doubled the work of every batch.
+        def no_key_lookup(req: falcon.Request) -> None:
+            raise AssertionError(f"the body of {req.path} was parsed to find a personal key")
+
+        monkeypatch.setattr("api.auth._find_key", no_key_lookup)
+
+        result = post_batch(tenant, [click("Buy hat")], personal_api_key=tenant.key)
+
+        assert result.status_code == 200, result.text
+        assert len(stored_uuids(tenant)) == 1
+
     def test_a_project_token_is_refused_by_the_rest_api_in_the_header(self, tenant: Tenant) -> None:
         assert tenant.project_api_key.startswith("phc_")
 
