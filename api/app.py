@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon
 import orjson
 from falcon.routing import CompiledRouter
@@ -43,17 +45,15 @@ def _json_handler() -> falcon.media.JSONHandler:
 def create_app(backend: Backend) -> falcon.App:
     """A WSGI app serving every route on `backend`."""
     router = CompiledRouter()
-    app = falcon.App(
-        router=router,
-        middleware=[
-            HeadAsGet(),
-            MethodsNotAllowed(router),
-            RequestBody(),
-            ResponseFormat(),
-            Authentication(backend.accounts),
-            CaptureCors(),
-        ],
-    )
+    middleware: list[Any] = [
+        HeadAsGet(),
+        MethodsNotAllowed(router),
+        RequestBody(),
+        ResponseFormat(),
+        Authentication(backend.accounts),
+        CaptureCors(),
+    ]
+    app = falcon.App(router=router, middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = _json_handler()
     app.set_error_serializer(serialize_error)

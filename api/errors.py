@@ -57,7 +57,7 @@ class ApiError(falcon.HTTPError):
         super().__init__(status, headers=headers)
         self.envelope = {"type": error_type, "code": code, "detail": detail, "attr": attr}
 
-    def to_dict(self, obj_type: type = dict) -> dict[str, Any]:  # type: ignore[override]
+    def to_dict(self, obj_type: type = dict) -> dict[str, Any]:
         return dict(self.envelope)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from typing import Any
 
 import falcon
@@ -17,6 +18,7 @@ FORMATS = ("json", "csv")
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """Nested dicts and lists as one level of dotted keys: `created_by.email`, `tags.0`."""
+    items: Iterable[tuple[str, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):

@@ -42,7 +42,7 @@ class MethodsNotAllowed:
 
     @staticmethod
     def _answered(resource: Any, method_map: dict[str, Any]) -> set[str]:
-        refused = getattr(resource, "refused_methods", frozenset())
+        refused: frozenset[str] = getattr(resource, "refused_methods", frozenset())
         answered = {
             method
             for method, responder in method_map.items()

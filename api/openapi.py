@@ -13,6 +13,7 @@ from typing import Any
 
 import falcon
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import InType, SecureType
 
 from api.formats import send
 from api.schemas.common import ErrorOut, FormatParam
@@ -34,15 +35,15 @@ spec = SpecTree(
         SecurityScheme(
             name="PersonalAPIKey",
             data=SecuritySchemeData(
-                type="http", scheme="bearer", description="A phx_ personal API key."
+                type=SecureType.HTTP, scheme="bearer", description="A phx_ personal API key."
             ),
         ),
         SecurityScheme(
             name="PersonalAPIKeyParameter",
             data=SecuritySchemeData(
-                type="apiKey",
+                type=SecureType.API_KEY,
                 name="personal_api_key",
-                field_in="query",
+                field_in=InType.QUERY,
                 description=(
                     "A phx_ personal API key in the query string; `personal_api_key` in a "
                     "JSON request body is accepted too (the header, then the body, then the "

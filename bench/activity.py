@@ -33,11 +33,11 @@ def _long_lived_insight(backend: Backend, tenant: Any, events: int) -> int:
         actor_id=tenant.user_id,
         values={"name": "Weekly signups", "query": QUERY},
     )
-    insight = backend.events.repository.get(Insight.create_id(insight_id))
+    insight: Insight = backend.events.repository.get(Insight.create_id(insight_id))
     rng = random.Random(11)
     at = datetime.now(UTC) - timedelta(days=300)
     for n in range(1, events):
-        change = rng.choice(
+        change: dict[str, object] = rng.choice(
             [
                 {"name": f"Weekly signups, take {n}"},
                 {"description": f"Revised after review {n}"},

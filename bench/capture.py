@@ -70,7 +70,9 @@ def _post_all(url: str, bodies: list[bytes]) -> float:
     failures: list[str] = []
 
     def worker(slot: int) -> None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        connection = http.client.HTTPConnection(
+            parts.hostname or "127.0.0.1", parts.port, timeout=60
+        )
         for body in bodies[slot::CLIENT_THREADS]:
             connection.request(
                 "POST", parts.path, body=body, headers={"Content-Type": "application/json"}

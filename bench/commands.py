@@ -62,7 +62,7 @@ def _creator(backend: Backend) -> Callable[[str], None]:
     return create
 
 
-def _timed(call: Callable[[str], None], label: str, count: int) -> float:
+def _timed(call: Callable[[str], object], label: str, count: int) -> float:
     start = time.perf_counter()
     for i in range(count):
         call(f"{label}-{i}")

@@ -4,6 +4,7 @@ answered in-process through the WSGI app, at two sizes to show how flat it stays
 from __future__ import annotations
 
 import random
+from functools import partial
 from typing import Any
 
 import falcon.testing
@@ -55,9 +56,7 @@ def run(
                     answer = client.simulate_get(path, headers=headers, params=params)
                     assert answer.status_code == 200, answer.text
                     samples = timed_ms(
-                        lambda params=params: client.simulate_get(
-                            path, headers=headers, params=params
-                        ),
+                        partial(client.simulate_get, path, headers=headers, params=params),
                         repeat,
                     )
                     results.append(

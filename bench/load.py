@@ -25,7 +25,7 @@ class Load:
 
 def _hammer(load: Load, deadline: float, counts: list[int], slot: int, interval: float) -> None:
     parts = urlsplit(load.url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     headers = {**load.headers, "Content-Type": "application/json"}
     done = 0

@@ -7,7 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 
-class Server(BaseApplication):  # type: ignore[misc]
+class Server(BaseApplication):
     """gunicorn driven from code; `load` runs in each worker, never in the master."""
 
     def __init__(self, options: dict[str, Any]) -> None:

@@ -93,8 +93,8 @@ def _breakdown(source: dict[str, Any]) -> str:
     keys = [b.get("property") for b in _list(breakdown.get("breakdowns")) if isinstance(b, dict)]
     if breakdown.get("breakdown") not in (None, ""):
         keys.insert(0, breakdown["breakdown"])
-    keys = [str(key) for key in keys if key not in (None, "")]
-    return f" by {', '.join(keys)}" if keys else ""
+    names = [str(key) for key in keys if key not in (None, "")]
+    return f" by {', '.join(names)}" if names else ""
 
 
 def _period(source: dict[str, Any]) -> str:

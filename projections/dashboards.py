@@ -127,10 +127,10 @@ class DashboardsProjection(Projection):
             )
         elif isinstance(event, Dashboard.Updated):
             assignments = ", ".join(f"{change['field']} = %s" for change in event.changes)
-            values = [_column_value(change["after"]) for change in event.changes]
+            afters = [_column_value(change["after"]) for change in event.changes]
             cursor.execute(
                 f"UPDATE dashboards SET {assignments}, updated_at = %s WHERE id = %s",
-                (*values, to_micros(event.timestamp), event.dashboard_id),
+                (*afters, to_micros(event.timestamp), event.dashboard_id),
             )
 
 

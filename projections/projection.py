@@ -16,7 +16,7 @@ class Projection(ABC):
     version: ClassVar[int] = 1
     """Bump it whenever the tables or the processing change: `insightlog migrate` then
     rebuilds the read model from the log."""
-    tables: ClassVar[tuple[str, ...]]
+    tables: tuple[str, ...]
     topics: ClassVar[tuple[str, ...]]
     """Topics of the events it reacts to; others only advance its position."""
 

@@ -43,6 +43,8 @@ class Projector:
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self._events = event_store
+        # Ours (store/projecting_recorders.py): it knows the position before another.
+        self._recorder: Any = event_store.recorder
         self._database = database
         self.projections = tuple(projections)
         self._batch_size = batch_size
@@ -142,8 +144,7 @@ class Projector:
         low = min(positions.values())
         first = recorded[0][0]
         if low != first - 1 and (
-            max(positions.values()) != low
-            or low != self._events.recorder.previous_position(cursor, first)
+            max(positions.values()) != low or low != self._recorder.previous_position(cursor, first)
         ):
             return False
         self._apply(cursor, positions, recorded, recorded[-1][0])

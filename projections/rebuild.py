@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from projections.projector import Projector
+from projections.projector import Progress, Projector
 from store.database import Database, LockBusyError
 
 REBUILD_BATCH_SIZE = 5000
@@ -69,14 +69,22 @@ def rebuild(
         for builder in builders:
             builder.create_fresh()
         for builder in builders:
-            log = builder.log_name
-            applied += builder.run_to_head(
-                None if progress is None else lambda done, head, log=log: progress(log, done, head)
-            )
+            applied += builder.run_to_head(_of_log(progress, builder.log_name))
         applied += _switch(
             database, shadow, [(p, b.positions()) for p, b in zip(parts, builders, strict=True)]
         )
     return Rebuilt(sorted(p.name for part in parts for p in part.projections), applied)
+
+
+def _of_log(progress: LogProgress | None, log: str) -> Progress | None:
+    """A log's progress, reported under its name."""
+    if progress is None:
+        return None
+
+    def report(done: int, head: int) -> None:
+        progress(log, done, head)
+
+    return report
 
 
 def install(projectors: Sequence[Projector]) -> list[str]:

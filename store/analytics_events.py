@@ -33,7 +33,7 @@ class ChainCount(NamedTuple):
     elements_json: bytes
     hash: str
     event: str
-    count: int
+    count: int  # type: ignore[assignment]  # The column's name, over tuple.count.
 
 
 @dataclass(frozen=True)

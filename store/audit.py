@@ -57,7 +57,7 @@ def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str,
     position = 0
     while batch := store.recorder.select_notifications(start=position + 1, limit=BATCH):
         for notification in batch:
-            event = store.mapper.to_domain_event(notification)
+            event: Any = store.mapper.to_domain_event(notification)
             entry = audit_entry(event)
             if entry is None or not audit_filter.admits(entry, event.timestamp):
                 continue

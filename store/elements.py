@@ -78,7 +78,7 @@ class ElementCommands:
 
     def _load(self, project_id: int, element_id: int) -> Element:
         try:
-            element = self._backend.events.repository.get(Element.create_id(element_id))
+            element: Element = self._backend.events.repository.get(Element.create_id(element_id))
         except AggregateNotFoundError:
             raise ElementNotFoundError() from None
         if element.project_id != project_id:

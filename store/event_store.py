@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -43,7 +43,7 @@ class EventStore(Application[UUID]):
 
     name = "insightlog"
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
-    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {Insight: 100}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Insight: 100}
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = EventTranscoder()

@@ -32,8 +32,9 @@ class InsightHistoryService:
             return {}  # A page past the end: nothing to read.
         events = self._backend.events
         found: dict[tuple[int, int], Any] = {}
-        for notification in events.recorder.select_at(positions):
-            event = events.mapper.to_domain_event(notification)
+        recorder: Any = events.recorder  # Ours: it reads events by position.
+        for notification in recorder.select_at(positions):
+            event: Any = events.mapper.to_domain_event(notification)
             found[(event.insight_id, event.originator_version)] = event
         return found
 
@@ -42,7 +43,7 @@ class InsightHistoryService:
         if version > MAX_VERSION:
             raise InsightNotFoundError()
         try:
-            insight = self._backend.events.repository.get(
+            insight: Insight = self._backend.events.repository.get(
                 Insight.create_id(insight_id), version=version
             )
         except AggregateNotFoundError:

@@ -129,7 +129,7 @@ class InsightCommands:
 
     def _load(self, project_id: int, insight_id: int) -> Insight:
         try:
-            insight = self._backend.events.repository.get(Insight.create_id(insight_id))
+            insight: Insight = self._backend.events.repository.get(Insight.create_id(insight_id))
         except AggregateNotFoundError:
             raise InsightNotFoundError() from None
         if insight.project_id != project_id:

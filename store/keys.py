@@ -42,7 +42,7 @@ class Keys:
     ) -> CreatedKey:
         """Issue a key for an existing user, optionally limited to projects they belong to."""
         try:
-            user = self._backend.events.repository.get(User.create_id(email))
+            user: User = self._backend.events.repository.get(User.create_id(email))
         except AggregateNotFoundError:
             raise InvalidInputError(f"No user has the email {email}.", attr="email") from None
         for project_id in projects or ():
@@ -79,7 +79,7 @@ class Keys:
 
         def attempt() -> bool:
             try:
-                key = self._backend.events.repository.get(key_uuid)
+                key: PersonalApiKey = self._backend.events.repository.get(key_uuid)
             except AggregateNotFoundError:
                 raise PersonalApiKeyNotFoundError(
                     f"No personal API key has the id {key_id}."

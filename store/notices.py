@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -21,10 +22,8 @@ def event_notices(backend: Backend) -> Iterator[Callable[[float], None]]:
     if backend.url.backend == "sqlite":
         yield lambda timeout: time.sleep(min(timeout, SQLITE_POLL_SECONDS))
         return
-    channels: Sequence[str] = [
-        store.recorder.channel_name
-        for store in (backend.events, backend.views)  # type: ignore[attr-defined]
-    ]
+    recorders: list[Any] = [backend.events.recorder, backend.views.recorder]
+    channels: Sequence[str] = [recorder.channel_name for recorder in recorders]
 
     def listen() -> psycopg.Connection:
         connection = psycopg.connect(backend.url.conninfo, autocommit=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from store.database import Database
 
 SEQUENCES = ("team", "insight", "dashboard", "tile", "user", "element")
@@ -34,7 +36,9 @@ class Sequences:
         if self._database.dialect == "postgresql":
             # A single statement on the thread's own connection: one round trip, no pool.
             # Should it be retried after a lost connection, an id is skipped, never reused.
-            row = self._database.query(f"SELECT nextval('{name}_id_seq')")[0]
+            row: tuple[Any, ...] | None = self._database.query(f"SELECT nextval('{name}_id_seq')")[
+                0
+            ]
         else:
             row = self._database.execute_one(
                 "UPDATE sequences SET value = value + 1 WHERE name = %s RETURNING value", (name,)

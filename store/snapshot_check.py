@@ -80,12 +80,13 @@ class SnapshotCheck:
         transcoder = self._store.mapper.transcoder
         wanted = set(versions)
         aggregate: Any = None
-        for event in self._store.events.get(originator_id, lte=max(versions)):
+        events: Iterable[Any] = self._store.events.get(originator_id, lte=max(versions))
+        for event in events:
             aggregate = event.mutate(aggregate)
             if aggregate.version not in wanted:
                 continue
             try:
-                stored = next(
+                stored: Any = next(
                     iter(
                         self._store.snapshots.get(
                             originator_id, gt=aggregate.version - 1, lte=aggregate.version

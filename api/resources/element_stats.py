@@ -64,7 +64,7 @@ class ElementStats:
             cached = None if as_csv else self._pages.get(key)
         if cached is None:
             self._answer_stats(req, resp, params, as_csv)
-            if not as_csv:
+            if not as_csv and resp.data is not None:
                 self._remember(key, resp.data)
         else:
             resp.data, resp.content_type = cached, falcon.MEDIA_JSON
