@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from domain.insight import Insight
+from domain.instants import to_micros
 from projections.accounts import Accounts
 from projections.dashboards import DashboardRow, Dashboards, Deletions
 from projections.insight_queries import InsightReader, InsightRow, Tile
-from projections.timestamps import to_micros
 
 # NOTE: PostHog's access-control constants: 21 = everyone in the project can edit,
 # 37 = the caller can edit. Every member is an editor here.

@@ -12,13 +12,13 @@ from uuid import UUID
 
 from domain.elements_chain import chain_from_elements
 from domain.errors import InvalidInputError
+from domain.instants import to_micros
 from domain.json_values import nesting_depth
 
 MAX_EVENT_NAME = 400
 MAX_DISTINCT_ID = 200
 MAX_DEPTH = 64
 _REPLACEMENT = "\ufffd"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _micros(raw: dict[str, Any], index: int, now: datetime, sent_at: Any) -> int
         utc = _occurred_at(raw, index, now, sent_at).astimezone(UTC)
     except OverflowError:
         raise _invalid(index, "timestamp", "the timestamp is out of range.") from None
-    return (utc - _EPOCH) // timedelta(microseconds=1)
+    return to_micros(utc)
 
 
 def _distinct_id(raw: dict[str, Any], properties: dict[str, Any], index: int) -> str:

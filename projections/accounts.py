@@ -16,12 +16,12 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from domain.environment import Environment
+from domain.instants import to_micros
 from domain.organization import Organization
 from domain.personal_api_key import PersonalApiKey
 from domain.project import Project
 from domain.user import User
 from projections.projection import EventByEventProjection
-from projections.timestamps import to_micros
 from store.database import Cursor, Database
 
 MAX_KNOWN_USERS = 100_000

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 from eventsourcing.utils import get_topic
 
 from domain.dashboard import Dashboard
+from domain.instants import to_micros
 from projections.projection import Projection
-from projections.timestamps import to_micros
 from store.database import Cursor, Database
 
 _COLUMNS = (

@@ -13,8 +13,8 @@ from eventsourcing.utils import get_topic
 
 from domain.insight import Insight
 from domain.insight_activity import activity_verb
+from domain.instants import to_micros
 from projections.projection import Projection
-from projections.timestamps import to_micros
 from store.database import Cursor, Database, clustered
 
 _COLUMNS = "position, insight_id, version, environment_id, at"

@@ -10,9 +10,9 @@ from eventsourcing.utils import get_topic
 
 from domain.insight import DEFAULTS, Insight
 from domain.insight_query import legacy_type, query_events, query_type
+from domain.instants import to_micros
 from projections.projection import EventByEventProjection
 from projections.search_index import search_index
-from projections.timestamps import to_micros
 from store import json_codec
 from store.database import Cursor, clustered, integer_key
 

@@ -12,8 +12,8 @@ from eventsourcing.utils import get_topic
 
 from domain.insight import Insight
 from domain.insight_views import ViewBatch
+from domain.instants import to_micros
 from projections.projection import Projection
-from projections.timestamps import to_micros
 from store.database import Cursor, Database, clustered, integer_key
 
 

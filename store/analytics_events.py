@@ -16,13 +16,13 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from domain.analytics_event import CapturedEvent
+from domain.instants import DAY_MICROS
 from domain.property_filter import FilterGroup, PropertyFilter
 from store.chain_rows import VALUE_KEYS, chain_row, public_hash
 from store.database import Cursor, Database
 from store.element_counts import VERSION_DDL, ElementCounts, bump_version
 
 ELEMENT_EVENTS = ("$autocapture", "$rageclick", "$dead_click")
-DAY_MICROS = 86_400_000_000
 
 
 class ChainCount(NamedTuple):

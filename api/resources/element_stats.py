@@ -26,7 +26,7 @@ from api.schemas.element_stats import (
 )
 from api.schemas.elements import ElementStatsOut, ElementValueOut
 from domain.elements_chain import attributes_filter, chain_has_value, elements_from_chain
-from projections.timestamps import to_micros
+from domain.instants import to_micros
 from store.analytics_events import AnalyticsEvents, ChainCount, StatsQuery
 
 TAGS = ["elements"]

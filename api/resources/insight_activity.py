@@ -20,9 +20,9 @@ from api.validation import query_params
 from domain.ids import NAMESPACE
 from domain.insight import Insight
 from domain.insight_activity import SCOPE, activity_changes, activity_verb, linked_dashboards
+from domain.instants import to_micros
 from projections.insight_history import HistoryEntry, InsightHistory
 from projections.insight_queries import InsightReader
-from projections.timestamps import to_micros
 from store.insight_history import InsightHistoryService
 
 TAGS = ["insights"]

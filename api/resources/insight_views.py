@@ -18,14 +18,13 @@ from api.schemas.insight_views import (
 from api.schemas.insights import InsightBasicOut
 from api.shapes import InsightPresenter
 from api.validation import query_params
+from domain.instants import DAY_MICROS, to_micros
 from projections.insight_queries import InsightReader
 from projections.insight_views import InsightViews
-from projections.timestamps import to_micros
 from store.backend import Clock
 from store.views import ViewCommands
 
 TAGS = ["insights"]
-_DAY_MICROS = 86_400 * 1_000_000
 # Database integers are 64-bit: a window reaching further is the same as all (or no) time,
 # and an offset further than this is past any end.
 _EARLIEST, _LATEST = -(2**62), 2**62
@@ -80,7 +79,7 @@ class InsightViewsResource:
         """The project's insights with the most viewers lately (one per environment and user)."""
         params = query_params(TrendingParams, req)
         caller: Caller = req.context.caller
-        since = min(_LATEST, max(_EARLIEST, to_micros(self._clock()) - params.days * _DAY_MICROS))
+        since = min(_LATEST, max(_EARLIEST, to_micros(self._clock()) - params.days * DAY_MICROS))
         trending = self._views.trending(
             caller.project_id,
             caller.environment_id,

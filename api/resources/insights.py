@@ -25,11 +25,11 @@ from api.schemas.insights import (
 from api.shapes import InsightPresenter
 from api.validation import query_params
 from domain.insight_metadata import describe
+from domain.instants import to_micros
 from projections.insight_filter import InsightFilter
 from projections.insight_history import InsightHistory
 from projections.insight_queries import InsightReader, InsightRow
 from projections.insight_views import InsightViews
-from projections.timestamps import to_micros
 from store.backend import Clock
 from store.insight_history import InsightHistoryService
 from store.insights import InsightCommands

@@ -1,10 +1,12 @@
-"""Read models store instants as integer microseconds since the epoch, UTC."""
+"""Instants as integer microseconds since the epoch, UTC: how read models and analytics events
+store them (exact, and sorted alike by every backend)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DAY_MICROS = 86_400_000_000
 
 
 def to_micros(instant: datetime) -> int:
