@@ -134,8 +134,7 @@ class SearchTerm:
         """How many of the term's trigrams `text` has (without listing all of its own)."""
         if not text:
             return 0
-        words = padded_words(text)
-        return sum(gram in words for gram in self.grams)
+        return sum(map(padded_words(text).__contains__, self.grams))
 
     def _similarity(self, text: str | None, shared: int) -> float:
         """The word similarity to `text`, which has `shared` of the term's trigrams."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sys
 from functools import lru_cache
+from itertools import compress, pairwise
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -72,27 +73,36 @@ def word_similarity_bound(needle: str, haystack: str | None) -> float:
     size = len(wanted)
     if not haystack or not size:
         return 0.0
-    stretches: list[int] = []  # Shared trigrams in each stretch of consecutive ones.
+    grams = _trigrams(haystack)
+    # Positions of the shared trigrams, found in C: most candidates share only a few.
+    hits = list(compress(range(len(grams)), map(wanted.__contains__, grams)))
+    if not hits:
+        return 0.0
+    stretches = [1]  # Shared trigrams in each stretch of consecutive ones.
     gaps: list[int] = []  # Distinct trigrams between each stretch and the next.
-    gap: set[str] = set()
-    for gram in _trigrams(haystack):
-        if gram in wanted:
-            if gap or not stretches:
-                if stretches:
-                    gaps.append(len(gap))
-                stretches.append(0)
-                gap = set()
+    for previous, position in pairwise(hits):
+        if position == previous + 1:
             stretches[-1] += 1
-        elif stretches:
-            gap.add(gram)
+        else:
+            gaps.append(len(set(grams[previous + 1 : position])))
+            stretches.append(1)
+    # The best run from each first stretch, stopping once no longer run from it (or from a
+    # later first stretch) can beat what is known: all it could add is the shared trigrams
+    # left, and its widest gap only grows.
+    left = sum(stretches)
     best = 0.0
     for first in range(len(stretches)):
+        if min(left, size) / size <= best:
+            break
         shared = widest = 0
         for last in range(first, len(stretches)):
             if last > first:
                 widest = max(widest, gaps[last - 1])
+                if min(left, size) / (size + widest) <= best:
+                    break
             shared += stretches[last]
             best = max(best, min(shared, size) / (size + widest))
+        left -= stretches[first]
     return best
 
 
