@@ -100,6 +100,13 @@ class Tile:
     dashboard_id: int
 
 
+def _tiles_by_insight(ids: list[int], rows: Iterable[Sequence[Any]]) -> dict[int, list[Tile]]:
+    result: dict[int, list[Tile]] = {insight_id: [] for insight_id in ids}
+    for insight_id, tile_id, dashboard_id in rows:
+        result[int(insight_id)].append(Tile(int(tile_id), int(dashboard_id)))
+    return result
+
+
 def _rank(
     hits: list[tuple[Sequence[Any], Match]], order: str | None
 ) -> list[tuple[Sequence[Any], Match]]:
@@ -185,20 +192,37 @@ class InsightReader:
     def tiles(self, insight_ids: Iterable[int]) -> dict[int, list[Tile]]:
         """Live tiles of each insight, by insight id, in dashboard id order."""
         ids = sorted(set(insight_ids))
-        result: dict[int, list[Tile]] = {insight_id: [] for insight_id in ids}
         if not ids:
-            return result
+            return {}
+        return _tiles_by_insight(ids, self._database.query(*self._tiles_query(ids)))
+
+    def _tiles(self, cursor: Cursor, insight_ids: Iterable[int]) -> dict[int, list[Tile]]:
+        """`tiles`, read in the caller's transaction."""
+        ids = sorted(set(insight_ids))
+        if not ids:
+            return {}
+        return _tiles_by_insight(ids, cursor.execute(*self._tiles_query(ids)).fetchall())
+
+    def _tiles_query(self, ids: list[int]) -> tuple[str, list[Any]]:
         among, params = self._database.one_of("t.insight_id", ids)
-        rows = self._database.query(
+        sql = (
             "SELECT t.insight_id, t.tile_id, t.dashboard_id FROM insight_tiles t "
             "JOIN dashboards d ON d.id = t.dashboard_id "
             f"WHERE {among} AND t.active = 1 AND d.deleted = 0 "
-            "ORDER BY t.insight_id, t.dashboard_id",
-            params,
+            "ORDER BY t.insight_id, t.dashboard_id"
         )
-        for insight_id, tile_id, dashboard_id in rows:
-            result[int(insight_id)].append(Tile(int(tile_id), int(dashboard_id)))
-        return result
+        return sql, params
+
+    def _with_tiles(
+        self, cursor: Cursor, rows: Sequence[Sequence[Any]], match_types: Sequence[str | None]
+    ) -> list[InsightRow]:
+        """Rows of a page with their tiles, read in the page's transaction: a page never
+        shows an insight with links from another moment than its fields."""
+        tiles = self._tiles(cursor, (int(row[0]) for row in rows))
+        return [
+            InsightRow.from_row(row, match_type, tuple(tiles[int(row[0])]))
+            for row, match_type in zip(rows, match_types, strict=True)
+        ]
 
     def page(self, query: InsightFilter) -> tuple[int, list[InsightRow]]:
         """The total number of matching insights and the requested page of them."""
@@ -213,7 +237,7 @@ class InsightReader:
                 f"ORDER BY {self._filters.order_by(query.order)} LIMIT %s OFFSET %s",
                 [*where.params, query.limit, query.offset],
             ).fetchall()
-        return count, [InsightRow.from_row(row) for row in rows]
+            return count, self._with_tiles(cursor, rows, [None] * len(rows))
 
     def _count(self, cursor: Cursor, query: InsightFilter, where: Where) -> int:
         """The number of matches; the two commonest lists count from small tables."""
@@ -270,7 +294,8 @@ class InsightReader:
                     f"SELECT {_COLUMNS} FROM insights WHERE {among}", params
                 ).fetchall()
             }
-        return len(ranked), [
-            InsightRow.from_row(full[row[0]], "exact" if match.exact else "similar")
-            for row, match in page
-        ]
+        return len(ranked), self._with_tiles(
+            cursor,
+            [full[row[0]] for row, _ in page],
+            ["exact" if match.exact else "similar" for _, match in page],
+        )

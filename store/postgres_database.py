@@ -119,7 +119,7 @@ class PostgresDatabase(Database):
         if not self._opened:
             self._open()
         try:
-            with self._begun() as connection:
+            with self._begun(read_only=not write) as connection:
                 cursor = PostgresCursor(connection)
                 if durable:
                     cursor.execute("SET LOCAL synchronous_commit = on")
@@ -130,7 +130,7 @@ class PostgresDatabase(Database):
             raise LockBusyError(str(error)) from None
 
     @contextmanager
-    def _begun(self) -> Iterator[psycopg.Connection[Any]]:
+    def _begun(self, *, read_only: bool) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection inside a transaction. One the server closed (a restart, a
         terminated backend) fails at BEGIN, before anything ran on it: the pool drops it and
         the next one is tried, so an outage costs no request, and no check costs a round trip
@@ -138,6 +138,13 @@ class PostgresDatabase(Database):
         for attempt in range(self._max_size + 1):
             with ExitStack() as stack:
                 connection = stack.enter_context(self._pool.connection())
+                # A read sees one snapshot for all its statements (a page and its count, a
+                # list and its tiles); the server's default gives each statement its own.
+                # Sent with the BEGIN itself: no round trip more.
+                connection.isolation_level = (
+                    psycopg.IsolationLevel.REPEATABLE_READ if read_only else None
+                )
+                connection.read_only = read_only or None
                 try:
                     stack.enter_context(connection.transaction())
                 except psycopg.OperationalError:

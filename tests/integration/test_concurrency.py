@@ -15,8 +15,10 @@ from domain.errors import ConflictError
 from domain.insight import Insight
 from domain.short_id import short_id_for
 from domain.user import User
+from projections.insight_filter import InsightFilter
 from store.backend import Backend, open_backend
 from store.config import DatabaseUrl
+from store.dashboards import DashboardCommands
 from store.insight_history import InsightHistoryService
 from store.insights import InsightCommands
 from store.tenancy import Bootstrapped, Tenancy
@@ -318,4 +320,60 @@ class TestOneUserPerEmail:
         )
         assert (
             workers[3].events.repository.get(User.create_id("max@example.com")).user_id == user_id
+        )
+
+
+class TestConsistentReads:
+    @pytest.mark.parametrize("search", [None, "Churn"], ids=["list", "search"])
+    def test_a_page_shows_each_insight_with_its_links_of_the_same_moment(
+        self,
+        workers: list[Backend],
+        acme: Bootstrapped,
+        monkeypatch: pytest.MonkeyPatch,
+        search: str | None,
+    ) -> None:
+        # A write committed between reading a page and reading its tiles showed an insight
+        # with its old name and its new dashboards: a state no write produced.
+        reader_backend, writer_backend = workers[0], workers[1]
+        where = {"project_id": acme.project_id, "environment_id": acme.environment_id}
+        boards = [
+            DashboardCommands(writer_backend).create(
+                **where, actor_id=acme.user_id, values={"name": name}
+            )
+            for name in ("A", "B")
+        ]
+        commands = InsightCommands(writer_backend)
+        insight_id = commands.create(
+            **where, actor_id=acme.user_id, values={"name": "Churn A", "dashboards": [boards[0]]}
+        )
+        reader = reader_backend.insights
+        read_tiles = reader._tiles
+
+        def tiles_after_a_write(cursor: Any, insight_ids: Any) -> Any:
+            writer = threading.Thread(
+                target=commands.update,
+                kwargs={
+                    **where,
+                    "actor_id": acme.user_id,
+                    "insight_id": insight_id,
+                    "values": {"name": "Churn B", "dashboards": [boards[1]]},
+                },
+            )
+            writer.start()
+            writer.join(30)
+            return read_tiles(cursor, insight_ids)
+
+        monkeypatch.setattr(reader, "_tiles", tiles_after_a_write)
+
+        _, (row,) = reader.page(InsightFilter(project_id=acme.project_id, search=search))
+
+        assert (row.name, [tile.dashboard_id for tile in row.tiles or ()]) == (
+            "Churn A",
+            [boards[0]],
+        )
+        monkeypatch.undo()
+        _, (row,) = reader.page(InsightFilter(project_id=acme.project_id, search=search))
+        assert (row.name, [tile.dashboard_id for tile in row.tiles or ()]) == (
+            "Churn B",
+            [boards[1]],
         )

@@ -151,6 +151,33 @@ class TestPostgresReads:
         assert after == before
 
 
+def _insert_elsewhere(backend: Backend, k: int) -> None:
+    """A row committed by another connection than the database's own."""
+    sql = "INSERT INTO scratch (k, v) VALUES (%s, 'elsewhere')"
+    if backend.url.backend == "sqlite":
+        with sqlite3.connect(backend.url.sqlite_path) as connection:
+            connection.execute(sql.replace("%s", "?"), (k,))
+    else:
+        with psycopg.connect(backend.url.conninfo, autocommit=True) as connection:
+            connection.execute(sql, (k,))
+
+
+def test_a_read_transaction_sees_one_snapshot_for_all_its_statements(
+    fresh_backend: Backend,
+) -> None:
+    # A page and its count, or a list and its tiles, read apart: PostgreSQL's default
+    # isolation gave each statement its own snapshot, so pages disagreed with their counts.
+    _scratch_table(fresh_backend)
+    _insert_elsewhere(fresh_backend, 1)
+    with fresh_backend.database.transaction() as cursor:
+        (counted,) = cursor.execute("SELECT count(*) FROM scratch").fetchone() or ()
+        _insert_elsewhere(fresh_backend, 2)
+        listed = cursor.execute("SELECT k FROM scratch ORDER BY k").fetchall()
+
+    assert (counted, listed) == (1, [(1,)])
+    assert _rows(fresh_backend) == [(1, "elsewhere"), (2, "elsewhere")]
+
+
 @pytest.mark.parametrize("backend_kind", ["sqlite"], indirect=True)
 def test_the_event_logs_sqlite_connections_keep_their_compiled_statements(
     backend: Backend,
