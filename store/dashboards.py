@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -12,6 +13,9 @@ from domain.errors import InvalidInputError
 from domain.insight import DashboardRef
 from store.backend import Backend
 
+Read = dict[UUID, int]
+"""Aggregates a change was decided on, at the versions it read (`Backend.record`'s `read`)."""
+
 
 class DashboardCommands:
     """Loads and saves Dashboard aggregates."""
@@ -19,11 +23,16 @@ class DashboardCommands:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
-    def _load(self, dashboard_id: int) -> Dashboard | None:
+    def _load(self, dashboard_id: int, read: Read | None = None) -> Dashboard | None:
         try:
-            return self._backend.events.repository.get(Dashboard.create_id(dashboard_id))
+            dashboard: Dashboard = self._backend.events.repository.get(
+                Dashboard.create_id(dashboard_id)
+            )
         except AggregateNotFoundError:
             return None
+        if read is not None:
+            read[dashboard.id] = dashboard.version
+        return dashboard
 
     def create(
         self, *, project_id: int, environment_id: int, actor_id: int, values: Mapping[str, Any]
@@ -72,17 +81,18 @@ class DashboardCommands:
 
         self._backend.retrying(attempt)
 
-    def linked(self, dashboard_ids: Iterable[int]) -> dict[int, Dashboard]:
-        """Each of these dashboards that exists, as it is now."""
-        found = {d: self._load(d) for d in dashboard_ids}
+    def linked(self, dashboard_ids: Iterable[int], read: Read) -> dict[int, Dashboard]:
+        """Each of these dashboards that exists, as it is now (noted in `read`)."""
+        found = {d: self._load(d, read) for d in dashboard_ids}
         return {d: dashboard for d, dashboard in found.items() if dashboard is not None}
 
-    def refs(self, project_id: int, dashboard_ids: Iterable[int]) -> list[DashboardRef]:
+    def refs(self, project_id: int, dashboard_ids: Iterable[int], read: Read) -> list[DashboardRef]:
         """The dashboards an insight of `project_id` may be placed on, named; deleted ones
-        are skipped as PostHog does, ones of other projects are a 400."""
+        are skipped as PostHog does, ones of other projects are a 400. Each dashboard looked
+        at is noted in `read`, for the save to check that it is still so."""
         refs: list[DashboardRef] = []
         for dashboard_id in dict.fromkeys(dashboard_ids):
-            dashboard = self._load(dashboard_id)
+            dashboard = self._load(dashboard_id, read)
             if dashboard is None:
                 raise InvalidInputError(
                     f'Invalid pk "{dashboard_id}" - object does not exist.',

@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.insight import Insight, InsightNotFoundError
 from domain.short_id import short_id_for
 from store.backend import Backend
-from store.dashboards import DashboardCommands
+from store.dashboards import DashboardCommands, Read
 
 
 class InsightCommands:
@@ -24,13 +24,12 @@ class InsightCommands:
         self, *, project_id: int, environment_id: int, actor_id: int, values: Mapping[str, Any]
     ) -> int:
         """Create an insight from request values; returns its id."""
-        values = dict(values)
-        if "dashboards" in values:
-            values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"] or [])
 
         def attempt() -> int:
-            # A clash here is an id handed out again after a crash: a fresh attempt draws
-            # another.
+            # A clash here is an id handed out again after a crash, or a dashboard changed
+            # since it was read: a fresh attempt draws another id and reads it again.
+            read: Read = {}
+            sent = self._with_dashboard_refs(project_id, values, read)
             insight_id = self._backend.sequences.next_id("insight")
             at = self._backend.clock()
             insight = Insight.create(
@@ -40,15 +39,13 @@ class InsightCommands:
                 short_id=short_id_for(insight_id),
                 actor_id=actor_id,
                 at=at,
-                values=values,
+                values=sent,
                 new_tiles=self._new_tiles(
-                    []
-                    if values.get("deleted")
-                    else [ref["id"] for ref in values.get("dashboards", [])]
+                    [] if sent.get("deleted") else [ref["id"] for ref in sent.get("dashboards", [])]
                 ),
             )
             # Its creator's first view of it is read from its Created event.
-            self._backend.record(insight)
+            self._backend.record(insight, read=read)
             return insight_id
 
         return self._backend.retrying(attempt)
@@ -64,9 +61,6 @@ class InsightCommands:
         trigger: dict[str, Any] | None = None,
     ) -> None:
         """Apply a partial update, soft delete or restore (`trigger` says what caused it)."""
-        values = dict(values)
-        if "dashboards" in values:
-            values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"] or [])
         self._apply(project_id, environment_id, actor_id, insight_id, lambda _: values, trigger)
 
     def revert(
@@ -87,10 +81,7 @@ class InsightCommands:
             # and a concurrent delete makes it 404 even when there is nothing to undo.
             if current.deleted:
                 raise InsightNotFoundError()
-            values = current.differences_from(past)
-            if "dashboards" in values:
-                values["dashboards"] = self._dashboards.refs(project_id, values["dashboards"])
-            return values or None
+            return current.differences_from(past) or None
 
         self._apply(project_id, environment_id, actor_id, insight_id, values_for, trigger)
 
@@ -105,14 +96,22 @@ class InsightCommands:
     ) -> None:
         def attempt() -> None:
             insight = self._load(project_id, insight_id)
-            values = values_for(insight)
-            if values is None:
+            wanted = values_for(insight)
+            if wanted is None:
                 return
+            # Dashboards are read by each attempt, and the save checks they are unchanged: a
+            # link is never made to a dashboard deleted meanwhile.
+            read: Read = {}
+            values = self._with_dashboard_refs(project_id, wanted, read)
             new_tiles = self._new_tiles(
                 insight.dashboards_needing_tiles(ref["id"] for ref in values.get("dashboards", []))
             )
             # Read whatever the change: sent dashboards replace the links, and a delete drops them.
-            linked = self._dashboards.linked(insight.dashboard_ids) if insight.dashboard_ids else {}
+            linked = (
+                self._dashboards.linked(insight.dashboard_ids, read)
+                if insight.dashboard_ids
+                else {}
+            )
             if insight.update(
                 environment_id=environment_id,
                 actor_id=actor_id,
@@ -123,9 +122,18 @@ class InsightCommands:
                 dashboard_names={d: dashboard.name for d, dashboard in linked.items()},
                 hidden_dashboards={d for d, dashboard in linked.items() if dashboard.deleted},
             ):
-                self._backend.record(insight)
+                self._backend.record(insight, read=read)
 
         self._backend.retrying(attempt)
+
+    def _with_dashboard_refs(
+        self, project_id: int, values: Mapping[str, Any], read: Read
+    ) -> dict[str, Any]:
+        """`values` with the sent dashboard ids as the refs an insight is linked with."""
+        if "dashboards" not in values:
+            return dict(values)
+        refs = self._dashboards.refs(project_id, values["dashboards"] or [], read)
+        return {**values, "dashboards": refs}
 
     def _load(self, project_id: int, insight_id: int) -> Insight:
         try:

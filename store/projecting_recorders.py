@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 import orjson
 import psycopg
@@ -99,6 +100,16 @@ class ProjectingSQLiteApplicationRecorder(_WritesBesideEvents, SQLiteApplication
             f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < %s", (first,)
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+    def versions_now(self, cursor: Cursor, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """Inside the writing transaction: each aggregate's latest version."""
+        # The library stores ids as 32 hex digits here.
+        rows = cursor.execute(
+            f"SELECT originator_id, max(originator_version) FROM {self.events_table_name} "
+            "WHERE originator_id IN (SELECT value FROM json_each(%s)) GROUP BY originator_id",
+            (orjson.dumps([i.hex for i in originator_ids]).decode(),),
+        ).fetchall()
+        return {UUID(str(row[0])): int(row[1]) for row in rows}
 
     def select_at(self, positions: Sequence[int]) -> list[Notification]:
         """The events at these log positions, in one read."""
@@ -203,6 +214,16 @@ class ProjectingPostgresApplicationRecorder(_WritesBesideEvents, PostgresApplica
             f"SELECT max(notification_id) FROM {table} WHERE notification_id < %s", (first,)
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+    def versions_now(self, cursor: Cursor, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """Inside the writing transaction: each aggregate's latest version."""
+        table = f'"{self.datastore.schema}"."{self.events_table_name}"'
+        rows = cursor.execute(
+            f"SELECT originator_id, max(originator_version) FROM {table} "
+            "WHERE originator_id = ANY(%s) GROUP BY originator_id",
+            (list(originator_ids),),
+        ).fetchall()
+        return {UUID(str(row[0])): int(row[1]) for row in rows}
 
     # As the library retries its own reads of the log.
     @retry((InterfaceError, OperationalError), max_attempts=WRITE_ATTEMPTS, wait=RETRY_WAIT_SECONDS)
