@@ -13,11 +13,12 @@ import subprocess
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.domain import Aggregate
@@ -43,7 +44,8 @@ class UnprojectedBackend(Backend):
     """A real backend whose writes stop after the save: the events are in the logs, the read
     models do not know of them until a projection worker (or the next catch-up) applies them."""
 
-    def record(self, *aggregates: Aggregate) -> int:
+    def record(self, *aggregates: Aggregate, read: Mapping[UUID, int] | None = None) -> int:
+        # Single-threaded backlogs: nothing can change what was `read` before the save.
         return _save_only(self.events.save(*aggregates))
 
     def record_views(self, *batches: Aggregate) -> int:
