@@ -12,13 +12,13 @@ from eventsourcing.domain import Aggregate
 from domain.elements_chain import ELEMENT_FIELDS
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import NAMESPACE
+from domain.insight import INT32_MAX, INT32_MIN
 from domain.json_values import same_json
 from domain.text import check_text
 
 MAX_LENGTHS = {"text": 10_000, "tag_name": 1_000, "href": 10_000, "attr_id": 10_000}
 MAX_CLASS_LENGTH = 200
 INTEGER_FIELDS = ("nth_child", "nth_of_type", "order")
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 class ElementNotFoundError(NotFoundError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import InvalidInputError
-from domain.insight_query import INSIGHT_SOURCE_KINDS, check_query
+from domain.insight_query import INSIGHT_SOURCE_KINDS, WRAPPER_KINDS, check_query
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 200
@@ -186,11 +186,7 @@ def describe(query: Any) -> tuple[str, str]:
         raise InvalidInputError("Missing 'query' field in request body")
     check_query(query)
     kind = query["kind"]
-    if kind not in BARE_KINDS and kind not in (
-        "InsightVizNode",
-        "DataVisualizationNode",
-        "DataTableNode",
-    ):
+    if kind not in BARE_KINDS and kind not in WRAPPER_KINDS:
         raise InvalidInputError("Invalid query format")
     source = query.get("source") if kind not in BARE_KINDS else query
     source_kind = source["kind"]

@@ -10,24 +10,14 @@ from typing import Any
 
 from eventsourcing.application import Application
 
-from store.audit_entries import audit_entry
+from store.audit_entries import ENTRY_SCOPES, audit_entry
 from store.backend import Backend
 from store.database import Database
 from store.hash_chain import Tampering, verify
 from store.snapshot_check import SnapshotCheck
 
 BATCH = 1000
-SCOPES = (
-    "insight",
-    "dashboard",
-    "element",
-    "key",
-    "member",
-    "project",
-    "environment",
-    "organization",
-    "user",
-)
+SCOPES = ("insight", *ENTRY_SCOPES)
 
 
 @dataclass(frozen=True)

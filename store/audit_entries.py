@@ -66,6 +66,8 @@ _ENTRIES: dict[type, tuple[str, str, Callable[[Any], Any], Changes]] = {
     Organization.Created: ("organization", "created", _originator, _fields("name")),
     User.Created: ("user", "created", lambda e: e.user_id, _fields("email")),
 }
+ENTRY_SCOPES = tuple(dict.fromkeys(scope for scope, *_ in _ENTRIES.values()))
+"""The scopes of the entries above (insights have their own, "insight")."""
 
 
 def audit_entry(event: Any) -> dict[str, Any] | None:
