@@ -19,8 +19,9 @@ from domain.analytics_event import CapturedEvent
 from domain.instants import DAY_MICROS
 from domain.property_filter import FilterGroup, PropertyFilter
 from store.chain_rows import VALUE_KEYS, chain_row, public_hash
-from store.database import Cursor, Database
+from store.database import Cursor, Database, Row
 from store.element_counts import VERSION_DDL, ElementCounts, bump_version
+from store.regex_patterns import checked
 
 ELEMENT_EVENTS = ("$autocapture", "$rageclick", "$dead_click")
 
@@ -84,7 +85,11 @@ class AnalyticsEvents(ABC):
 
     def _pattern(self, pattern: str) -> str:
         """A regex filter's pattern as this database runs it (checked: 400 if it cannot)."""
-        return pattern
+        return checked(pattern)
+
+    def _filtered(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        """The rows of a stats query with property filters."""
+        return self.database.query(sql, params)
 
     @abstractmethod
     def ddl(self) -> list[str]:
@@ -166,11 +171,11 @@ class AnalyticsEvents(ABC):
             return self._ranked_rows(query.project_id, ranked)
         placeholders = ", ".join(["%s"] * len(query.events))
         condition, condition_params = self._group_sql(query.properties)
-        rows = self.database.query(
+        rows = self._filtered(
             "SELECT chain_hash, event, COUNT(*) AS n FROM analytics_events "
             f"WHERE project_id = %s AND event IN ({placeholders}) "
             "AND timestamp BETWEEN %s AND %s AND chain_hash IS NOT NULL "
-            f"AND {condition} GROUP BY chain_hash, event "
+            f"AND ({condition}) GROUP BY chain_hash, event "
             "ORDER BY n DESC, chain_hash, event LIMIT %s OFFSET %s",
             (
                 query.project_id,
@@ -252,7 +257,8 @@ class AnalyticsEvents(ABC):
             )
             parts.append(f"({sql})")
             params += item_params
-        return f" {group.kind} ".join(parts), params
+        # Bracketed whole: a caller may join it to other conditions with AND.
+        return "(" + f" {group.kind} ".join(parts) + ")", params
 
     def _filter_sql(self, item: PropertyFilter) -> tuple[str, list[Any]]:
         value, params = self._property(item.key)

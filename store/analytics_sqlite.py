@@ -4,34 +4,20 @@ captured events never waits on (or holds up) the writer of domain events."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-import re2
-
 from domain.analytics_event import CapturedEvent
-from domain.errors import InvalidInputError
 from store import json_codec
 from store.analytics_events import AnalyticsEvents
 from store.chain_rows import chain_row
 from store.database import Cursor
+from store.regex_patterns import compiled
 from store.sqlite_database import SqliteDatabase
-
-# NOTE: RE2, not Python's re: property values arrive through the public capture token and
-# any reader may send a pattern, and a backtracking engine takes exponential time on some
-# pairs (`^(a+)+$` against "aaa…!"). RE2 is linear, and is what ClickHouse runs for PostHog.
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
-
-
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> Any:
-    return re2.compile(pattern, _RE2_OPTIONS)
 
 
 def _regexp(pattern: str, value: str | None) -> bool | None:
-    return None if value is None else _compiled(pattern).search(value) is not None
+    return None if value is None else compiled(pattern).search(value) is not None
 
 
 def _lower(value: str | None) -> str | None:
@@ -107,17 +93,6 @@ class SqliteAnalyticsEvents(AnalyticsEvents):
 
     def _matches(self, expression: str) -> str:
         return f"{expression} REGEXP %s"
-
-    def _pattern(self, pattern: str) -> str:
-        try:
-            _compiled(pattern)
-        except re2.error as error:
-            reason = error.args[0]
-            reason = reason.decode() if isinstance(reason, bytes) else str(reason)
-            raise InvalidInputError(
-                f"Invalid regular expression {pattern!r}: {reason}.", attr="properties"
-            ) from None
-        return pattern
 
 
 _STATS_DDL = [

@@ -83,6 +83,10 @@ SIGN_UP_ELEMENTS = [
 ]
 
 
+EVERY_EVENT = {"key": "plan", "operator": "is_set"}
+"""A property filter every event of the tests that use it matches."""
+
+
 def labelled(label: str) -> str:
     """A one-element chain whose button text names it."""
     return f'button:nth-child="1"nth-of-type="1"text="{label}"'
@@ -1197,6 +1201,48 @@ class TestStatsPropertyFilters:
 
         assert matching(shop, [{"key": "u", "operator": "regex", "value": "^(a+)+$"}]) == ["Short"]
 
+    @pytest.mark.parametrize(
+        ("pattern", "reason"),
+        [
+            ("^((a?){35}){35}b", "invalid repetition size: {35}"),
+            ("pric(?=ing)", "invalid perl operator: (?="),
+            (r"(a)\1", r"invalid escape sequence: \1"),
+        ],
+        ids=["nested-repetition", "lookahead", "backreference"],
+    )
+    def test_what_re2_cannot_run_is_a_400_on_every_backend(
+        self, shop: Shop, pattern: str, reason: str
+    ) -> None:
+        # PostgreSQL took 7 s to compile the first (21 s for {40}{40}), a request may carry
+        # hundreds; PostHog's ClickHouse runs RE2 and refuses all three.
+        shop.capture([click(BUY, properties={"u": "pricing"})])
+        filters = [{"key": "u", "operator": "regex", "value": pattern}]
+
+        result = shop.stats({"properties": orjson.dumps(filters).decode()})
+
+        assert result.status_code == 400
+        assert result.json == validation_error(
+            f"Invalid regular expression {pattern!r}: {reason}.", "properties"
+        )
+
+    def test_a_filter_that_outlasts_the_time_allowed_is_a_400(
+        self, shop: Shop, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        if shop.tenant.backend.url.backend != "postgresql":
+            pytest.skip("SQLite runs patterns with RE2 itself, in linear time")
+        monkeypatch.setattr("store.analytics_postgres.FILTERED_STATS_TIMEOUT_MS", 1)
+        shop.capture([click(BUY, properties={"u": "b"})])
+        # About 0.7 s for PostgreSQL to compile, though RE2 takes it.
+        filters = [{"key": "u", "operator": "regex", "value": "^((a?){30}){30}b"}]
+
+        result = shop.stats({"properties": orjson.dumps(filters).decode()})
+
+        assert result.status_code == 400
+        assert result.json == validation_error(
+            "The property filters took longer than 0.001 seconds to evaluate: narrow them.",
+            "properties",
+        )
+
     def test_not_regex_includes_events_without_the_property(self, visits: Shop) -> None:
         filters = [{"key": "$current_url", "operator": "not_regex", "value": "checkout"}]
 
@@ -1401,6 +1447,32 @@ class TestStatsAccess:
         params = {"properties": '[{"key":"$current_url","operator":"is_not_set"}]'}
 
         assert shop.rows(params) == [("Buy now", "$autocapture", 1)]
+
+    @pytest.mark.parametrize(
+        "group",
+        [
+            {"type": "OR", "values": [{"key": "absent", "operator": "is_set"}, EVERY_EVENT]},
+            {"type": "OR", "values": [EVERY_EVENT]},
+            {"type": "AND", "values": [{"type": "OR", "values": [EVERY_EVENT, EVERY_EVENT]}]},
+        ],
+        ids=["or", "or-alone", "nested-or"],
+    )
+    def test_an_or_group_counts_only_the_projects_own_events(
+        self, shop: Shop, rival: Shop, group: dict[str, object]
+    ) -> None:
+        # Its filters were joined to the project's condition without brackets: `… AND a OR b`
+        # tested `b` on every project's events (and answered 500 for chains not the caller's).
+        shop.capture([click(BUY, properties={"plan": "mine"})])
+        rival.capture(
+            [
+                *clicks(BUY, 5, properties={"plan": "secret"}),
+                click(SIGN_UP, properties={"plan": "secret"}),
+            ]
+        )
+
+        assert shop.rows({"properties": orjson.dumps(group).decode()}) == [
+            ("Buy now", "$autocapture", 1)
+        ]
 
 
 # ---------------------------------------------------------------------------------------------
