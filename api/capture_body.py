@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,6 +23,15 @@ from api.errors import ApiError, bad_request
 from store import json_codec
 
 MAX_CAPTURE_BYTES = 20 << 20
+# NOTE: parsed, JSON takes far more memory than its text, most for tiny values: 20 MiB of
+# `[],[],…` is 7 million lists, 667 MB, built before the token is known (capture is open to
+# anyone). Counting the separators first bounds that at about 100 MB; a real batch's values
+# average far more than 20 bytes.
+MAX_CAPTURE_VALUES = 1_000_000
+# Bodies past this size are parsed one at a time per process, so that concurrent large
+# ones cannot multiply the memory a parse takes; smaller batches never wait for them.
+LARGE_BODY_BYTES = 1 << 20
+_large_bodies = threading.Semaphore(1)
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -53,8 +65,29 @@ def _base64(data: bytes) -> bytes:
         ) from None
 
 
-def capture_payload(req: falcon.Request) -> Any:
-    """The decoded JSON of a capture request (GET `data=` or any POST encoding)."""
+@contextmanager
+def capture_payload(req: falcon.Request) -> Iterator[Any]:
+    """The decoded JSON of a capture request (GET `data=` or any POST encoding), held only
+    within the block (one large body at a time)."""
+    data = _json_text(req)
+    if data.count(b",") >= MAX_CAPTURE_VALUES:
+        raise ApiError(
+            413,
+            "invalid_request",
+            "request_too_large",
+            f"Capture payload has more than {MAX_CAPTURE_VALUES:,} values.",
+        )
+    with _large_bodies if len(data) > LARGE_BODY_BYTES else nullcontext():
+        try:
+            payload = json_codec.loads(data)
+        except orjson.JSONDecodeError as error:
+            raise bad_request(f"Invalid JSON: {error.msg}.", code="parse_error") from None
+        del data
+        yield payload
+
+
+def _json_text(req: falcon.Request) -> bytes:
+    """The JSON text of a capture request, decompressed and decoded."""
     compression = (req.get_param("compression") or "").lower()
     if req.method == "GET":
         data = (req.get_param("data") or "").encode()
@@ -75,7 +108,4 @@ def capture_payload(req: falcon.Request) -> Any:
         data = _base64(data)
         if data[:2] == _GZIP_MAGIC:
             data = _gunzip(data)
-    try:
-        return json_codec.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise bad_request(f"Invalid JSON: {error.msg}.", code="parse_error") from None
+    return data

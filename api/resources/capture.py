@@ -69,14 +69,18 @@ class Capture:
         return projects[token]
 
     def _capture(self, req: falcon.Request, resp: falcon.Response) -> None:
-        events, body = _events(capture_payload(req))
-        body_token = _token_of(body) if body else None
-        projects: dict[str, int] = {}
-        pairs = [
-            (self._project(body_token or _token_of(raw) or req.get_param("token"), projects), raw)
-            for raw in events
-        ]
-        self._service.capture(pairs, sent_at=body.get("sent_at") if body else None)
+        with capture_payload(req) as payload:
+            events, body = _events(payload)
+            body_token = _token_of(body) if body else None
+            projects: dict[str, int] = {}
+            pairs = [
+                (
+                    self._project(body_token or _token_of(raw) or req.get_param("token"), projects),
+                    raw,
+                )
+                for raw in events
+            ]
+            self._service.capture(pairs, sent_at=body.get("sent_at") if body else None)
         send(resp, {"status": 1})
 
     @documented(tags=TAGS, json=CaptureIn, ok=CAPTURED, errors=(400, 401, 404), public=True)

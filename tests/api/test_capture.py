@@ -495,6 +495,28 @@ class TestSizeLimits:
         assert result.json == BODY_TOO_LARGE
         assert stored_uuids(tenant) == []
 
+    def test_a_million_values_is_413_before_anything_is_parsed(
+        self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # 3 MiB of `[],` is 20 KiB gzipped and a million Python lists once parsed: it is
+        # refused by counting, open to anyone as capture is, before the token is looked at.
+        parsed: list[bytes] = []
+        monkeypatch.setattr("api.capture_body.json_codec.loads", parsed.append)
+        body = b'{"api_key":"phc_any","batch":[' + b"[]," * 1_000_000 + b"[]]}"
+
+        result = tenant.client.simulate_post(
+            "/batch/", body=gzip.compress(body), headers={"Content-Encoding": "gzip"}
+        )
+
+        assert result.status_code == 413
+        assert result.json == {
+            "type": "invalid_request",
+            "code": "request_too_large",
+            "detail": "Capture payload has more than 1,000,000 values.",
+            "attr": None,
+        }
+        assert parsed == []
+
 
 # ---------------------------------------------------------------------------------------------
 # Project tokens
