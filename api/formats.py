@@ -10,10 +10,18 @@ from typing import Any
 
 import falcon
 
-from api.errors import not_found
+from api.errors import bad_request, not_found
 from store import json_codec
 
 FORMATS = ("json", "csv")
+# NOTE: text a spreadsheet would run as a formula (OWASP's list). Captured element texts reach
+# CSV exports from anyone holding the public project token, so such text is kept as text
+# with a leading apostrophe; PostHog exports it as sent.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Rows times columns (the union of every row's keys): past this, CSV is refused rather than
+# built, which takes seconds per million cells (JSON is not affected). 50,000 element stats
+# rows of 100 columns fit; 20 insights with 40,000 filter keys each do not.
+MAX_CSV_CELLS = 5_000_000
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -36,6 +44,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
     return str(value)
 
 
@@ -49,6 +59,12 @@ def to_csv(payload: Any) -> str:
         items = [payload]
     rows = [flatten(item) for item in items]
     columns = sorted({column for row in rows for column in row})
+    if len(rows) * len(columns) > MAX_CSV_CELLS:
+        raise bad_request(
+            f"This answer would be {len(rows):,} rows of {len(columns):,} columns in CSV; "
+            "ask for fewer rows (limit) or for JSON.",
+            attr="format",
+        )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)

@@ -155,6 +155,35 @@ class TestCsvList:
         (plain,) = [row for row in rows if row["name"] == "Plain"]
         assert (plain["tags.0"], plain["dashboards.0"], plain["query.kind"]) == ("", "", "")
 
+    @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+    def test_text_a_spreadsheet_would_run_is_kept_as_text(self, tenant: Tenant, start: str) -> None:
+        name = f'{start}HYPERLINK("http://evil.example","x")'
+        tenant.create_insight(name=name, order=-5, tags=["@team"])
+
+        _, (row,) = parse_csv(get_csv(tenant, "insights").text)
+
+        assert (row["name"], row["tags.0"], row["order"]) == (f"'{name}", "'@team", "-5")
+
+    def test_a_csv_wider_than_it_may_be_is_a_400(
+        self, stocked: Tenant, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        header, rows = parse_csv(get_csv(stocked, "insights").text)
+        monkeypatch.setattr("api.formats.MAX_CSV_CELLS", len(header) * len(rows) - 1)
+
+        result = stocked.get("insights", params={"format": "csv"})
+
+        assert result.status_code == 400
+        assert result.json == {
+            "type": "validation_error",
+            "code": "invalid_input",
+            "detail": (
+                f"This answer would be {len(rows):,} rows of {len(header):,} columns in CSV; "
+                "ask for fewer rows (limit) or for JSON."
+            ),
+            "attr": "format",
+        }
+        assert stocked.get("insights").status_code == 200
+
     def test_csv_of_an_empty_list_has_no_rows(self, tenant: Tenant) -> None:
         result = get_csv(tenant, "insights")
 
