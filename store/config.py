@@ -27,7 +27,8 @@ class ConfigError(Exception):
 
 def _without_password(url: str) -> str:
     """`url` fit for an error message: any password in it masked."""
-    return re.sub(r"(//[^/@:]*):[^/]*@", r"\1:***@", url)
+    # Up to the last "@": a password written unencoded may hold "/" or "@" itself.
+    return re.sub(r"(//[^/@:]*):.*@", r"\1:***@", url)
 
 
 def ensure_directory_of(path: str) -> None:
@@ -61,7 +62,13 @@ class DatabaseUrl:
             if not path:
                 raise ConfigError(f"{DATABASE_URL_VARIABLE}: sqlite URL has no path: {url!r}")
             return cls(backend="sqlite", sqlite_path=path)
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as error:  # An unencoded "[" or "]" in it, say.
+            raise ConfigError(
+                f"{DATABASE_URL_VARIABLE}: {error} in {_without_password(url)!r} "
+                "(percent-encode special characters of the password)"
+            ) from None
         if parts.scheme not in ("postgresql", "postgres"):
             raise ConfigError(
                 f"{DATABASE_URL_VARIABLE} must be sqlite:///PATH or "

@@ -372,9 +372,18 @@ class TestDatabaseProblems:
         assert completed.stderr.startswith(error)
         assert "Traceback" not in completed.stderr
 
-    def test_a_url_with_a_bad_port_is_refused_without_showing_its_password(self) -> None:
-        bad = "postgresql://ada:s3cret@127.0.0.1:54x32/insightlog"
-
+    @pytest.mark.parametrize(
+        ("bad", "error"),
+        [
+            ("postgresql://ada:s3cret@127.0.0.1:54x32/insightlog", "bad port"),
+            ("mysql://ada:s3c/ret@127.0.0.1/insightlog", "must be sqlite:///PATH"),
+            ("postgresql://ada:s3c[ret@127.0.0.1/insightlog", "Invalid IPv6 URL"),
+        ],
+        ids=["bad-port", "slash-in-password", "bracket-in-password"],
+    )
+    def test_a_bad_url_is_refused_in_one_line_without_showing_its_password(
+        self, bad: str, error: str
+    ) -> None:
         completed = subprocess.run(
             [INSIGHTLOG, "projections", "status"],
             env={**os.environ, "INSIGHTLOG_DATABASE_URL": bad},
@@ -385,8 +394,9 @@ class TestDatabaseProblems:
         )
 
         assert failed(completed), completed
-        assert "bad port" in completed.stderr
-        assert "s3cret" not in completed.stderr
+        assert error in completed.stderr
+        assert "ret@" not in completed.stderr
+        assert "Traceback" not in completed.stderr
 
 
 # ---------------------------------------------------------------------------- bootstrap
