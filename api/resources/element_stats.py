@@ -31,7 +31,9 @@ from store.analytics_events import AnalyticsEvents, ChainCount, StatsQuery
 
 TAGS = ["elements"]
 MAX_VALUES = 100
-CACHE_CONTROL = "public, max-age=30"
+# NOTE: PostHog says `public`, which lets a shared cache (a CDN in front of the API) answer
+# the same URL to anyone, whatever their key: `private` keeps it to the client that asked.
+CACHE_CONTROL = "private, max-age=30"
 MAX_CACHED_BYTES = 128 << 20
 MAX_RENDERED_ROWS = 200_000
 PageKey = tuple[str, datetime, datetime, int]

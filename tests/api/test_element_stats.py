@@ -367,13 +367,13 @@ class TestStatsShape:
         assert result.status_code == 200
         assert [row["count"] for row in result.json["results"]] == [1]
 
-    def test_stats_are_cacheable_for_thirty_seconds(self, shop: Shop) -> None:
+    def test_stats_are_cacheable_for_thirty_seconds_by_the_client_only(self, shop: Shop) -> None:
         shop.capture([click(DOCS)])
 
         result = shop.stats()
 
         assert result.status_code == 200
-        assert result.headers["cache-control"] == "public, max-age=30"
+        assert result.headers["cache-control"] == "private, max-age=30"
 
     def test_stats_vary_by_query_string(self, shop: Shop) -> None:
         result = shop.stats()
