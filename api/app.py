@@ -10,7 +10,7 @@ from falcon.routing import CompiledRouter
 from pydantic import ValidationError
 
 from api.auth import Authentication
-from api.errors import domain_error, serialize_error, unexpected_error
+from api.errors import domain_error, misconfigured, serialize_error, unexpected_error
 from api.formats import ResponseFormat
 from api.head import HeadAsGet
 from api.methods import MethodsNotAllowed
@@ -28,6 +28,7 @@ from api.validation import pydantic_error
 from domain.errors import DomainError
 from store.backend import Backend
 from store.capture import CaptureService
+from store.config import ConfigError
 from store.dashboards import DashboardCommands
 from store.elements import ElementCommands
 from store.insight_history import InsightHistoryService
@@ -60,6 +61,7 @@ def create_app(backend: Backend) -> falcon.App:
     app.add_error_handler(Exception, unexpected_error)
     app.add_error_handler(DomainError, domain_error)
     app.add_error_handler(ValidationError, pydantic_error)
+    app.add_error_handler(ConfigError, misconfigured)
 
     presenter = InsightPresenter(backend.insights, backend.accounts, backend.dashboards)
     insight_commands = InsightCommands(backend)

@@ -15,6 +15,7 @@ from domain.errors import (
     NotFoundError,
     UnparsableQueryError,
 )
+from store.config import ConfigError
 
 log = logging.getLogger("insightlog.api")
 
@@ -105,6 +106,16 @@ def domain_error(
     if isinstance(error, ConflictError):
         raise ApiError(409, "invalid_request", "conflict", error.detail)
     raise bad_request(error.detail)
+
+
+def misconfigured(
+    req: falcon.Request, resp: falcon.Response, error: ConfigError, params: Any
+) -> None:
+    """The database no longer suits this process (upgraded under it): 503, nothing written."""
+    log.error("%s %s refused: %s", req.method, req.path, error)
+    raise ApiError(
+        503, "server_error", "unavailable", "The service is being upgraded; try again shortly."
+    )
 
 
 def unexpected_error(

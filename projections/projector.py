@@ -13,6 +13,7 @@ from typing import Any
 from eventsourcing.application import Application
 
 from projections.projection import Projection
+from store.config import ConfigError
 from store.database import Cursor, Database
 
 BATCH_SIZE = 500
@@ -176,21 +177,34 @@ class Projector:
             if progress is not None:
                 progress(min(self.positions().values()), self.head())
 
-    def read_positions(self, cursor: Cursor, *, lock: bool) -> dict[str, int]:
-        """Every projection's position; `lock` keeps other catch-ups out until the commit."""
+    def read_positions(
+        self, cursor: Cursor, *, lock: bool, rebuilding: bool = False
+    ) -> dict[str, int]:
+        """Every projection's position; `lock` keeps other catch-ups out until the commit,
+        and then the read models must be this code's versions (unless `rebuilding` them)."""
         sql = (
-            "SELECT name, position FROM projection_tracking "
+            "SELECT name, position, version FROM projection_tracking "
             f"WHERE name IN ({self._marks}) ORDER BY name"
         )
         if lock and self._database.dialect == "postgresql":
             sql += " FOR UPDATE"
         rows = cursor.execute(sql, self._names).fetchall()
-        positions = {name: int(position) for name, position in rows}
+        positions = {name: int(position) for name, position, _ in rows}
         missing = set(self._names) - set(positions)
         if missing:
-            raise RuntimeError(
-                f"projection {min(missing)!r} has no tracking row: run `insightlog migrate`"
+            raise ConfigError(
+                f"the read model {min(missing)} has no tracking row (run `insightlog migrate`)"
             )
+        if lock and not rebuilding:
+            # A process that outlived an upgrade: the tables now have another version's
+            # layout, and writing its rows into them would corrupt them unnoticed.
+            versions = {name: int(version) for name, _, version in rows}
+            other = sorted(p.name for p in self.projections if versions[p.name] != p.version)
+            if other:
+                raise ConfigError(
+                    f"the read models {', '.join(other)} were built by another version of "
+                    "insightlog: restart this process with the version that built them"
+                )
         return positions
 
     def apply_batch(self, cursor: Cursor, positions: dict[str, int], low: int, target: int) -> int:

@@ -110,7 +110,7 @@ def _switch(
                 # reached, and what was written since is applied to them in this same
                 # transaction: nothing is missed, nothing applied twice, no read goes back.
                 for live, _ in parts:
-                    live.read_positions(cursor, lock=True)
+                    live.read_positions(cursor, lock=True, rebuilding=True)
                 replaced: set[tuple[str, ...]] = set()
                 for live, positions in parts:
                     for projection in live.projections:

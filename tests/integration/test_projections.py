@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import falcon.testing
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.app import create_app
 from domain.dashboard import Dashboard
 from domain.errors import ConflictError, DomainError
 from domain.insight import Insight
@@ -29,7 +31,7 @@ from store.config import ConfigError, DatabaseUrl
 from store.dashboards import DashboardCommands
 from store.insights import InsightCommands
 from store.keys import Keys
-from store.tenancy import Tenancy
+from store.tenancy import Bootstrapped, Tenancy
 from store.views import ViewCommands
 from tests.bodies import TRENDS
 from tests.databases import BACKENDS, DatabaseFactory
@@ -922,3 +924,73 @@ class TestInterruptedInstall:
         assert projector.outdated() == [dashboards.name]
         with pytest.raises(ConfigError, match="dashboards"):
             fresh_backend.check_installed()
+
+    def test_a_database_from_before_a_read_model_existed_is_refused_in_one_line(
+        self, fresh_backend: Backend
+    ) -> None:
+        # Every command but `migrate` ended in a traceback on such a database.
+        with fresh_backend.database.transaction(write=True) as cursor:
+            cursor.execute("DELETE FROM projection_tracking WHERE name = 'insight_views_on_create'")
+
+        with pytest.raises(ConfigError, match="insight_views_on_create has no tracking row"):
+            fresh_backend.check_installed()
+
+
+class TestUpgradedUnderARunningProcess:
+    """`migrate` rebuilt a read model for another version while this process still runs: its
+    writes must not put rows of its own layout into those tables (found by an upgrade audit:
+    old servers broke search and past versions' links that way, unnoticed)."""
+
+    @pytest.fixture
+    def upgraded(self, fresh_backend: Backend) -> tuple[Bootstrapped, str]:
+        """Ada's project and key, written before the upgrade."""
+        ada = Tenancy(fresh_backend).bootstrap(
+            email="ada@example.com",
+            first_name="Ada",
+            last_name="",
+            organization="Engines",
+            project="Analytical",
+        )
+        key = Keys(fresh_backend).create(email="ada@example.com", scopes=["*"]).raw_key
+        with fresh_backend.database.transaction(write=True) as cursor:
+            cursor.execute(
+                "UPDATE projection_tracking SET version = version + 1 WHERE name = 'insight_list'"
+            )
+        return ada, key
+
+    def test_a_write_is_refused_and_nothing_is_recorded(
+        self, fresh_backend: Backend, upgraded: tuple[Bootstrapped, str]
+    ) -> None:
+        ada, _ = upgraded
+        head, tables = fresh_backend.projector.head(), dump(fresh_backend)
+
+        with pytest.raises(ConfigError, match="insight_list were built by another version"):
+            InsightCommands(fresh_backend).create(
+                project_id=ada.project_id,
+                environment_id=ada.environment_id,
+                actor_id=ada.user_id,
+                values={"name": "Signups"},
+            )
+
+        assert fresh_backend.projector.head() == head
+        assert dump(fresh_backend) == tables
+
+    def test_the_api_answers_503_in_the_envelope(
+        self, fresh_backend: Backend, upgraded: tuple[Bootstrapped, str]
+    ) -> None:
+        ada, key = upgraded
+        client = falcon.testing.TestClient(create_app(fresh_backend))
+
+        result = client.simulate_post(
+            f"/api/projects/{ada.project_id}/insights/",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"name": "Signups"},
+        )
+
+        assert result.status_code == 503
+        assert result.json == {
+            "type": "server_error",
+            "code": "unavailable",
+            "detail": "The service is being upgraded; try again shortly.",
+            "attr": None,
+        }
