@@ -43,10 +43,6 @@ class SnapshotCheck:
             except _UNREADABLE:
                 self.stray = Tampering(None, f"a snapshot of {raw_id!r} was inserted")
 
-    @property
-    def count(self) -> int:
-        return sum(len(versions) for versions in self._versions.values())
-
     def seen(self, events: Iterable[Any]) -> Iterable[Any]:
         """Pass the log's events through, noting the positions of the snapshotted versions."""
         for event in events:
