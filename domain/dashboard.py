@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import NAMESPACE
-from domain.json_values import same_json
+from domain.json_values import field_changes
 from domain.text import check_text
 
 MAX_NAME_LENGTH = 400
@@ -134,11 +134,7 @@ class Dashboard(Aggregate):
         normalized = _normalize(values)
         if self.deleted and normalized.get("deleted") is not False:
             raise DashboardNotFoundError()
-        changes = [
-            {"field": field, "before": self.values[field], "after": value}
-            for field, value in normalized.items()
-            if not same_json(value, self.values[field])
-        ]
+        changes = field_changes(self.values, normalized)
         if not changes:
             return False
         self.trigger_event(

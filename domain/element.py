@@ -13,7 +13,7 @@ from domain.elements_chain import ELEMENT_FIELDS
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import NAMESPACE
 from domain.insight import INT32_MAX, INT32_MIN
-from domain.json_values import same_json
+from domain.json_values import field_changes
 from domain.text import check_text
 
 MAX_LENGTHS = {"text": 10_000, "tag_name": 1_000, "href": 10_000, "attr_id": 10_000}
@@ -162,11 +162,7 @@ class Element(Aggregate):
     ) -> bool:
         """Apply a partial update; returns False when it changes nothing."""
         self._check_live()
-        changes = [
-            {"field": field, "before": self.values[field], "after": value}
-            for field, value in normalize(values).items()
-            if not same_json(value, self.values[field])
-        ]
+        changes = field_changes(self.values, normalize(values))
         if not changes:
             return False
         self.trigger_event(
