@@ -77,10 +77,12 @@ def documented(
     public: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a responder's parameters (`format` at least), body and responses for the
-    OpenAPI document; a `public` one takes no personal API key. A body may be refused
-    as too large (api/request_body.py), so every operation with one declares 413."""
-    too_large = (413,) if json is not None else ()
-    statuses = {f"HTTP_{status}": ErrorOut for status in (*errors, *too_large)}
+    OpenAPI document; a `public` one takes no personal API key. A body may be refused as
+    too large, or (outside capture) as not JSON (api/request_body.py): every operation that
+    reads one declares 413, and 415 unless public. Any method may carry a personal API key
+    in a JSON body, so every other operation reads its body."""
+    refused_bodies = (413, 415) if not public else (413,) if json is not None else ()
+    statuses = {f"HTTP_{status}": ErrorOut for status in (*errors, *refused_bodies)}
     responses = {**statuses, **ok} if public else {**ERRORS, **statuses, **ok}
     return spec.validate(
         query=query or FormatParam,

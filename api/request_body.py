@@ -46,7 +46,21 @@ class RequestBody:
             data = req.bounded_stream.read(limit + 1)
         if len(data) > limit:
             raise _too_large(limit)
+        if data.strip() and getattr(resource, "json_only", True):
+            _check_json_media_type(req)
         req.context.raw_body = data
+
+
+def _check_json_media_type(req: falcon.Request) -> None:
+    """PostHog's API parses JSON only: a body of another (or no) media type is a 415."""
+    media_type = (req.content_type or "").split(";")[0].strip()
+    if media_type.lower() != falcon.MEDIA_JSON:
+        raise ApiError(
+            415,
+            "invalid_request",
+            "unsupported_media_type",
+            f'Unsupported media type "{req.content_type or ""}" in request.',
+        )
 
 
 def _too_large(limit: int) -> ApiError:

@@ -256,6 +256,49 @@ class TestBodySizeLimit:
         assert tenant.get("insights").json["count"] == 0
 
 
+class TestBodiesOfAnotherMediaType:
+    @pytest.mark.parametrize(("method", "route"), [*WRITE_ROUTES, ("POST", "elements")])
+    @pytest.mark.parametrize(
+        "content_type",
+        ["text/plain", "application/x-www-form-urlencoded", "application/merge-patch+json", None],
+        ids=["text", "form", "merge-patch", "none"],
+    )
+    def test_a_body_that_is_not_declared_json_is_415(
+        self, tenant: Tenant, method: str, route: str, content_type: str | None
+    ) -> None:
+        # PostHog's API parses JSON only; a form body was read as broken JSON (a 400).
+        path = fill(tenant, route)
+        headers = {**tenant.headers, **({"Content-Type": content_type} if content_type else {})}
+
+        result = tenant.client.simulate_request(
+            method, tenant.path(path), headers=headers, body=b'{"name": "x"}'
+        )
+
+        assert result.status_code == 415
+        assert result.json == {
+            "type": "invalid_request",
+            "code": "unsupported_media_type",
+            "detail": f'Unsupported media type "{content_type or ""}" in request.',
+            "attr": None,
+        }
+
+    def test_json_with_a_charset_and_an_empty_body_of_any_type_are_taken(
+        self, tenant: Tenant
+    ) -> None:
+        created = tenant.client.simulate_post(
+            tenant.path("insights"),
+            headers={**tenant.headers, "Content-Type": "Application/JSON; charset=utf-8"},
+            body=b'{"name": "x"}',
+        )
+        empty = tenant.client.simulate_post(
+            tenant.path("dashboards"),
+            headers={**tenant.headers, "Content-Type": "text/plain"},
+            body=b"",
+        )
+
+        assert (created.status_code, empty.status_code) == (201, 201)
+
+
 class TestBodiesThatAreNotJson:
     @pytest.mark.parametrize(("method", "route"), WRITE_ROUTES)
     @pytest.mark.parametrize(
