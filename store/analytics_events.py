@@ -273,8 +273,10 @@ class AnalyticsEvents(ABC):
         if operator == "is_not":
             return f"{value} IS NULL OR {value} NOT IN ({marks})", params * 2 + values
         if operator in ("icontains", "not_icontains"):
-            patterns = [f"%{_like_escaped(v.lower())}%" for v in values]
-            test = " OR ".join(f"lower({value}) LIKE %s ESCAPE '\\'" for _ in values)
+            # Both sides folded by the database's lower(): Python's and PostgreSQL's differ
+            # on a few letters ("İ"), and a value must contain a term folded its own way.
+            patterns = [f"%{_like_escaped(v)}%" for v in values]
+            test = " OR ".join(f"lower({value}) LIKE lower(%s) ESCAPE '\\'" for _ in values)
             test_params = [p for pattern in patterns for p in (*params, pattern)]
             if operator == "icontains":
                 return test, test_params
