@@ -7,6 +7,7 @@ absent property or a JSON null is "not set".
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -78,7 +79,10 @@ def _filter(raw: dict[str, Any]) -> PropertyFilter:
     if operator in ("regex", "not_regex"):
         for pattern in values:
             try:
-                re.compile(pattern)
+                with warnings.catch_warnings():
+                    # Python warns that `[[:alpha:]]` may one day nest; here it is RE2's class.
+                    warnings.simplefilter("ignore", FutureWarning)
+                    re.compile(pattern)
             except re.error as error:
                 raise _invalid(f"Invalid regular expression {pattern!r}: {error}.") from None
     if "\x00" in "".join(values):

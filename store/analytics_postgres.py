@@ -110,23 +110,52 @@ class PostgresAnalyticsEvents(AnalyticsEvents):
                 ) from None
 
 
+# RE2's ASCII classes (what the filters mean: SQLite runs RE2, as ClickHouse does for
+# PostHog), spelled out: PostgreSQL's own \\w, \\d, \\s, \\y and [:alpha:] follow Unicode.
+_WORD = "0-9A-Za-z_"
+_SPACE = "\\t\\n\\f\\r "
+_IN_SET = {"d": "0-9", "w": _WORD, "s": _SPACE}
+_OUTSIDE = {
+    **{name: f"[{members}]" for name, members in _IN_SET.items()},
+    **{name.upper(): f"[^{members}]" for name, members in _IN_SET.items()},
+    "b": f"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))",
+    "B": f"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))",
+}
+_POSIX = {
+    "alnum": "0-9A-Za-z",
+    "alpha": "A-Za-z",
+    "blank": "\\t ",
+    "digit": "0-9",
+    "lower": "a-z",
+    "space": "\\t\\n\\v\\f\\r ",
+    "upper": "A-Z",
+    "word": _WORD,
+    "xdigit": "0-9A-Fa-f",
+}
+
+
 def postgres_regex(pattern: str) -> str:
-    """Python's regex dialect (which the filters are checked against) in PostgreSQL's:
-    word boundaries are \\y there, groups cannot be named, and a `[` inside a set is literal
-    (PostgreSQL would start a `[:alpha:]` class with it)."""
+    """A filter's pattern (RE2's meaning) in PostgreSQL's dialect: ASCII classes spelled out,
+    `.` never a newline, named groups unnamed, and a `[` inside a set literal unless it opens
+    a POSIX class. What has no spelling there (`[\\W]`, `[[:^alpha:]]`) is left for
+    PostgreSQL to refuse: a 400."""
     out, index, in_class = [], 0, False
     while index < len(pattern):
         char = pattern[index]
         if char == "\\" and index + 1 < len(pattern):
             escaped = pattern[index + 1]
-            out.append(
-                {"b": "\\y", "B": "\\Y"}.get(escaped, char + escaped)
-                if not in_class
-                else char + escaped
-            )
+            table = _IN_SET if in_class else _OUTSIDE
+            out.append(table.get(escaped, char + escaped))
             index += 2
             continue
         if in_class:
+            if pattern.startswith("[:", index):
+                end = pattern.find(":]", index + 2)
+                name = pattern[index + 2 : end] if end != -1 else ""
+                if name in _POSIX:
+                    out.append(_POSIX[name])
+                    index = end + 2
+                    continue
             in_class = char != "]"
             out.append("\\[" if char == "[" else char)
             index += 1
@@ -140,6 +169,10 @@ def postgres_regex(pattern: str) -> str:
                 in_class = True
                 continue
             in_class = True
+        elif char == ".":
+            out.append("[^\\n]")
+            index += 1
+            continue
         elif pattern.startswith("(?P<", index):
             end = pattern.find(">", index)
             if end != -1:

@@ -1154,6 +1154,32 @@ class TestStatsPropertyFilters:
 
         assert matching(visits, filters) == ["Blog"]
 
+    @pytest.mark.parametrize(
+        ("pattern", "matches"),
+        [
+            ("^[[:alpha:]]+$", ["Plain"]),
+            (r"^\w+$", ["Plain"]),
+            (r"^\W", ["Accent"]),
+            ("^a.c$", ["Plain"]),
+            (r"\bb", []),
+        ],
+        ids=["posix-class", "word", "non-word", "dot", "boundary"],
+    )
+    def test_a_pattern_means_what_re2_means_on_every_backend(
+        self, shop: Shop, pattern: str, matches: list[str]
+    ) -> None:
+        # RE2's classes are ASCII (ClickHouse's, for PostHog); PostgreSQL's own follow Unicode,
+        # and it read [[:alpha:]] as a class where the translation had made it a literal set.
+        shop.capture(
+            [
+                click(labelled("Plain"), properties={"v": "abc"}),
+                click(labelled("Accent"), properties={"v": "éa"}),
+                click(labelled("Newline"), properties={"v": "a\nc"}),
+            ]
+        )
+
+        assert matching(shop, [{"key": "v", "operator": "regex", "value": pattern}]) == matches
+
     @pytest.mark.parametrize("term", ["İstanbul", "İST", "Straße"])
     def test_icontains_finds_a_term_the_value_holds_as_written(self, shop: Shop, term: str) -> None:
         # Python folds "İ" to "i̇", PostgreSQL to "i": a term folded one way missed the
