@@ -93,6 +93,21 @@ def not_null(value: Any) -> Any:
     return value
 
 
+def documented_not_null(schema: dict[str, Any]) -> None:
+    """A field's `json_schema_extra`: the document says what `not_null` enforces (the field
+    may be left out, not sent as null)."""
+    schema.pop("default", None)  # Left out, it is absent: no value stands in for it.
+    any_of = schema.pop("anyOf", None)
+    if any_of is None:
+        schema["not"] = {"type": "null"}  # Any JSON value but null.
+        return
+    kept = [option for option in any_of if option.get("type") != "null"]
+    if len(kept) == 1:
+        schema.update(kept[0])
+    else:
+        schema["anyOf"] = kept
+
+
 def parse_date_param(value: Any, info: ValidationInfo) -> datetime | None:
     """A date query parameter, absolute or relative to the request's `now` (context)."""
     if value is None:

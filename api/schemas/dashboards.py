@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from api.schemas.common import UserBasicOut, not_null, trimmed
+from api.schemas.common import UserBasicOut, documented_not_null, not_null, trimmed
 from domain.dashboard import MAX_NAME_LENGTH
 
 
@@ -17,8 +17,12 @@ class DashboardWrite(BaseModel):
 
     name: Annotated[str | None, Field(max_length=MAX_NAME_LENGTH), BeforeValidator(trimmed)] = None
     description: Annotated[str | None, BeforeValidator(trimmed)] = None
-    pinned: bool | None = None
-    deleted: bool | None = Field(None, description="Soft delete (true) or restore (false).")
+    pinned: bool | None = Field(None, json_schema_extra=documented_not_null)
+    deleted: bool | None = Field(
+        None,
+        description="Soft delete (true) or restore (false).",
+        json_schema_extra=documented_not_null,
+    )
 
     _not_null = field_validator("pinned", "deleted", mode="before")(not_null)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schemas.common import Int32, not_null
+from api.schemas.common import Int32, documented_not_null, not_null
 from domain.element import MAX_CLASS_LENGTH, MAX_LENGTHS
 
 
@@ -23,7 +23,11 @@ class ElementWrite(BaseModel):
     attr_id: Annotated[str | None, Field(max_length=MAX_LENGTHS["attr_id"])] = None
     nth_child: Int32 | None = None
     nth_of_type: Int32 | None = None
-    attributes: Any = Field(None, description="Any JSON value; {} when never set.")
+    attributes: Any = Field(
+        None,
+        description="Any JSON value but null; {} when never set.",
+        json_schema_extra=documented_not_null,
+    )
     order: Int32 | None = None
 
     _not_null = field_validator("attributes", mode="before")(not_null)

@@ -24,6 +24,7 @@ from api.schemas.common import (
     Int32,
     PositiveInt,
     UserBasicOut,
+    documented_not_null,
     in_utc,
     not_null,
     parse_date_param,
@@ -52,11 +53,19 @@ class InsightWrite(BaseModel):
     )
     filters: dict[str, Any] | None = Field(None, description="Legacy filter definition.")
     order: Int32 | None = None
-    deleted: bool | None = Field(None, description="Soft delete (true) or restore (false).")
-    dashboards: list[BigInt] | None = Field(None, description="Ids of the project's dashboards.")
-    tags: list[Annotated[str, Field(max_length=MAX_TAG_LENGTH)]] | None = None
-    favorited: bool | None = None
-    saved: bool | None = None
+    deleted: bool | None = Field(
+        None,
+        description="Soft delete (true) or restore (false).",
+        json_schema_extra=documented_not_null,
+    )
+    dashboards: list[BigInt] | None = Field(
+        None, description="Ids of the project's dashboards.", json_schema_extra=documented_not_null
+    )
+    tags: list[Annotated[str, Field(max_length=MAX_TAG_LENGTH)]] | None = Field(
+        None, json_schema_extra=documented_not_null
+    )
+    favorited: bool | None = Field(None, json_schema_extra=documented_not_null)
+    saved: bool | None = Field(None, json_schema_extra=documented_not_null)
 
     _not_null = field_validator(
         "deleted", "favorited", "saved", "tags", "dashboards", mode="before"
@@ -332,7 +341,9 @@ class GenerateMetadataIn(BaseModel):
     model_config = ConfigDict(extra="ignore", json_schema_extra={"required": ["query"]})
 
     query: Any = Field(
-        None, description="An InsightVizNode, DataVisualizationNode or DataTableNode."
+        None,
+        description="An InsightVizNode, DataVisualizationNode or DataTableNode.",
+        json_schema_extra=documented_not_null,
     )
 
 

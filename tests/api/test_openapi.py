@@ -324,6 +324,55 @@ class TestCapture:
             assert ERROR_OUT.match(answer["content"]["application/json"]["schema"]["$ref"])
 
 
+class TestNotNullFields:
+    @pytest.mark.parametrize(
+        ("path", "method", "field", "schema"),
+        [
+            ("/api/projects/{project_id}/insights", "post", "favorited", {"type": "boolean"}),
+            ("/api/projects/{project_id}/insights", "post", "deleted", {"type": "boolean"}),
+            (
+                "/api/projects/{project_id}/insights",
+                "post",
+                "tags",
+                {"type": "array", "items": {"type": "string", "maxLength": 255}},
+            ),
+            ("/api/projects/{project_id}/dashboards", "post", "pinned", {"type": "boolean"}),
+            (
+                "/api/projects/{project_id}/elements",
+                "post",
+                "attributes",
+                {"not": {"type": "null"}},
+            ),
+        ],
+        ids=["favorited", "deleted", "tags", "pinned", "attributes"],
+    )
+    def test_a_field_refused_as_null_is_documented_without_null(
+        self,
+        document: dict[str, Any],
+        tenant: Tenant,
+        path: str,
+        method: str,
+        field: str,
+        schema: dict[str, Any],
+    ) -> None:
+        body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+        documented = resolve(document, body["schema"])["properties"][field]
+        answer = tenant.client.simulate_request(
+            method.upper(),
+            path.replace("{project_id}", str(tenant.project_id)),
+            headers=tenant.headers,
+            json={"name": "n", field: None},
+        )
+
+        assert {key: documented[key] for key in schema} == schema
+        assert "default" not in documented
+        assert (answer.status_code, answer.json["code"], answer.json["attr"]) == (
+            400,
+            "null",
+            field,
+        )
+
+
 class TestEnvironmentPaths:
     def test_environment_paths_name_their_parameter_environment_id(
         self, document: dict[str, Any]
