@@ -78,6 +78,9 @@ def verify_log(store: Application[Any], database: Database) -> LogCheck:
     check began (events and hashes are read in batches, while writers may go on); when it
     holds, check the log's snapshots against its events."""
     recorder: Any = store.recorder
+    # Snapshots first: one is saved after its event, so each listed here has its event at or
+    # below the head read next, even while writers go on.
+    snapshots = SnapshotCheck(store, database)
     # What was written before the check began; a hash past the last event is one whose event
     # was removed, so it counts too.
     head = max(recorder.max_notification_id() or 0, recorder.last_hashed())
@@ -102,7 +105,6 @@ def verify_log(store: Application[Any], database: Database) -> LogCheck:
             yield from (pair for pair in batch if pair[0] <= head)
             position = batch[-1][0]
 
-    snapshots = SnapshotCheck(store, database)
     verdict = verify(snapshots.seen(events()), hashes())
     tampering = verdict.tampering or snapshots.first_altered()
     head = verdict.head.hex() if verdict.head and tampering is None else None

@@ -5,10 +5,12 @@ the product shows and what later writes build on, while every event still verifi
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
 from domain.insight import Insight
+from store.audit import verify_log
 from store.backend import open_backend
 from store.config import DatabaseUrl
 from store.insights import InsightCommands
@@ -174,3 +176,58 @@ def test_a_deleted_snapshot_verifies_intact(renamed: tuple[DatabaseUrl, int]) ->
     code, entry = _main_entry(url)
 
     assert (code, entry.get("position")) == (0, None)
+
+
+def test_snapshots_taken_before_a_class_version_upgrade_verify_intact(
+    renamed: tuple[DatabaseUrl, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading upcasts an older snapshot's state; comparing the stored state as it is
+    # reported every snapshot older than the class as forged.
+    url, insight_id = renamed
+    monkeypatch.setattr(Insight, "class_version", 2, raising=False)
+    monkeypatch.setattr(Insight, "upcast_v1_v2", staticmethod(lambda state: None), raising=False)
+    backend = open_backend(url)
+    try:
+        assert backend.events.repository.get(Insight.create_id(insight_id)).version == 121
+        check = verify_log(backend.events, backend.database)
+    finally:
+        backend.close()
+
+    assert check.tampering is None
+
+
+def test_a_snapshot_saved_during_the_check_is_left_for_the_next_one(
+    renamed: tuple[DatabaseUrl, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its event lies past the head the check reads: listed after it, the snapshot looked
+    # inserted.
+    url, insight_id = renamed
+    backend = open_backend(url)
+    try:
+        recorder: Any = backend.events.recorder
+        last_hashed, written = recorder.last_hashed, []
+
+        def head_then_a_snapshot() -> int:
+            head = last_hashed()
+            if not written:
+                written.append(1)
+                commands = InsightCommands(backend)
+                where = backend.insights.find(1, str(insight_id))
+                assert where is not None
+                for step in range(80):  # Past version 200: a second snapshot.
+                    commands.update(
+                        project_id=where.project_id,
+                        environment_id=where.environment_id,
+                        actor_id=where.created_by_id or 0,
+                        insight_id=insight_id,
+                        values={"name": f"Later {step}"},
+                    )
+            return int(head)
+
+        monkeypatch.setattr(recorder, "last_hashed", head_then_a_snapshot)
+        check = verify_log(backend.events, backend.database)
+    finally:
+        backend.close()
+
+    assert written == [1]
+    assert check.tampering is None
