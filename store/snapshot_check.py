@@ -92,9 +92,10 @@ class SnapshotCheck:
                 # Compared as loading would use it: restored (its state upcast to the class's
                 # current version, as an older snapshot's is), not as stored.
                 restored = stored.mutate(None)
-                same = type(restored) is type(aggregate) and _state(
-                    transcoder, restored
-                ) == _state(transcoder, aggregate)
+                as_restored = _state(transcoder, restored)
+                same = type(restored) is type(aggregate) and as_restored == _state(
+                    transcoder, aggregate
+                )
             except (*_UNREADABLE, StopIteration):
                 same = False
             if not same:
