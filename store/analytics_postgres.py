@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -124,25 +125,38 @@ _OUTSIDE = {
 _POSIX = {
     "alnum": "0-9A-Za-z",
     "alpha": "A-Za-z",
+    "ascii": "\\u0001-\\u007f",
     "blank": "\\t ",
+    "cntrl": "\\u0001-\\u001f\\u007f",
     "digit": "0-9",
+    "graph": "!-~",
     "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\u005b-\\u0060{-~",
     "space": "\\t\\n\\v\\f\\r ",
     "upper": "A-Z",
     "word": _WORD,
     "xdigit": "0-9A-Fa-f",
 }
+_HEX = re.compile(r"x([0-9A-Fa-f]{2})|x\{([0-9A-Fa-f]{1,6})\}")
+_FLAGS = re.compile(r"\(\?[imsU-]+[:)]")
 
 
 def postgres_regex(pattern: str) -> str:
     """A filter's pattern (RE2's meaning) in PostgreSQL's dialect: ASCII classes spelled out,
-    `.` never a newline, named groups unnamed, and a `[` inside a set literal unless it opens
-    a POSIX class. What has no spelling there (`[\\W]`, `[[:^alpha:]]`) is left for
-    PostgreSQL to refuse: a 400."""
+    `.` never a newline, hex escapes of fixed width, named groups unnamed, and a `[` inside a
+    set literal unless it opens a POSIX class. What PostgreSQL cannot mean the same way (a
+    flag other than a leading `(?i)`, a negated POSIX class inside a larger set) is a 400."""
     out, index, in_class = [], 0, False
     while index < len(pattern):
         char = pattern[index]
         if char == "\\" and index + 1 < len(pattern):
+            hex_escape = _HEX.match(pattern, index + 1)
+            if hex_escape:
+                # PostgreSQL's \x takes every hex digit that follows; RE2's takes two.
+                out.append(f"\\U{int(hex_escape[1] or hex_escape[2], 16):08x}")
+                index = hex_escape.end()
+                continue
             escaped = pattern[index + 1]
             table = _IN_SET if in_class else _OUTSIDE
             out.append(table.get(escaped, char + escaped))
@@ -156,11 +170,18 @@ def postgres_regex(pattern: str) -> str:
                     out.append(_POSIX[name])
                     index = end + 2
                     continue
+                if name.startswith("^") and name[1:] in _POSIX:
+                    raise _unsupported(pattern, "a negated POSIX class inside a larger set")
             in_class = char != "]"
             out.append("\\[" if char == "[" else char)
             index += 1
             continue
         if char == "[":
+            negated = re.match(r"\[\[:\^(\w+):\]\]", pattern[index:])
+            if negated and negated[1] in _POSIX:
+                out.append(f"[^{_POSIX[negated[1]]}]")
+                index += negated.end()
+                continue
             # A `]` first in the set (after any `^`) is a member, not its end.
             start = index + 1 + pattern.startswith("^", index + 1)
             if pattern.startswith("]", start):
@@ -173,6 +194,12 @@ def postgres_regex(pattern: str) -> str:
             out.append("[^\\n]")
             index += 1
             continue
+        elif _FLAGS.match(pattern, index):
+            if index == 0 and pattern.startswith("(?i)"):
+                out.append("(?i)")  # PostgreSQL takes options at the start only.
+                index = 4
+                continue
+            raise _unsupported(pattern, "inline flags other than a leading (?i)")
         elif pattern.startswith("(?P<", index):
             end = pattern.find(">", index)
             if end != -1:
@@ -182,3 +209,10 @@ def postgres_regex(pattern: str) -> str:
         out.append(char)
         index += 1
     return "".join(out)
+
+
+def _unsupported(pattern: str, what: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"Invalid regular expression {pattern!r}: not supported on PostgreSQL ({what}).",
+        attr="properties",
+    )

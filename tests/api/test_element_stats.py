@@ -1162,8 +1162,10 @@ class TestStatsPropertyFilters:
             (r"^\W", ["Accent"]),
             ("^a.c$", ["Plain"]),
             (r"\bb", []),
+            ("^[[:^alpha:]]", ["Accent"]),
+            (r"^\x61\x62", ["Plain"]),
         ],
-        ids=["posix-class", "word", "non-word", "dot", "boundary"],
+        ids=["posix-class", "word", "non-word", "dot", "boundary", "negated-posix", "hex"],
     )
     def test_a_pattern_means_what_re2_means_on_every_backend(
         self, shop: Shop, pattern: str, matches: list[str]
