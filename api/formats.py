@@ -95,9 +95,10 @@ class ResponseFormat:
         payload = resp.context.get("payload")
         if not req_succeeded or response_format(req) != "csv" or payload is None:
             return
+        # Whatever the answer was to be, a CSV (or its refusal) is never cached.
+        resp.set_header("Cache-Control", "no-cache")
         resp.data = to_csv(payload).encode()
         resp.content_type = "text/csv; charset=utf-8"
-        resp.set_header("Cache-Control", "no-cache")
 
 
 def response_format(req: falcon.Request) -> str:

@@ -381,6 +381,18 @@ class TestStatsShape:
         assert result.status_code == 200
         assert result.headers["vary"] == "Accept, Accept-Encoding, Query-String"
 
+    def test_a_csv_refused_as_too_large_is_not_cached(
+        self, shop: Shop, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The refusal came with the stats' own Cache-Control: private, max-age=30.
+        shop.capture([click(DOCS)])
+        monkeypatch.setattr("api.formats.MAX_CSV_CELLS", 1)
+
+        result = shop.stats({"format": "csv"})
+
+        assert (result.status_code, result.json["attr"]) == (400, "format")
+        assert result.headers["cache-control"] == "no-cache"
+
     def test_format_csv_is_one_row_per_result_with_dotted_sorted_columns(self, shop: Shop) -> None:
         shop.capture([*clicks(DOCS, 2), click(DOCS, "$rageclick")])
         [docs, _] = shop.stats_ok()["results"]
