@@ -91,6 +91,18 @@ class Backend:
         `retrying` runs the command again for)."""
         return _record(self.events, self.projector, aggregates, in_transaction=True, read=read)
 
+    def record_new(self, sequence: str, build: Callable[[int], Aggregate]) -> int:
+        """Save the aggregate `build` makes for the next id of `sequence`; returns the id.
+        An id handed out again after a crash clashes with the aggregate saved under it, and
+        a fresh attempt draws another."""
+
+        def attempt() -> int:
+            new_id = self.sequences.next_id(sequence)
+            self.record(build(new_id))
+            return new_id
+
+        return self.retrying(attempt)
+
     def record_views(self, *batches: Aggregate) -> int:
         """`record` for the views log."""
         # NOTE: on SQLite the views log has a file of its own, which one transaction cannot

@@ -38,23 +38,17 @@ class DashboardCommands:
         self, *, project_id: int, environment_id: int, actor_id: int, values: Mapping[str, Any]
     ) -> int:
         """Create a dashboard in the project; returns its id."""
-
-        def attempt() -> int:
-            # A clash here is an id handed out again after a crash: a fresh attempt draws
-            # another.
-            dashboard_id = self._backend.sequences.next_id("dashboard")
-            dashboard = Dashboard.create(
+        return self._backend.record_new(
+            "dashboard",
+            lambda dashboard_id: Dashboard.create(
                 dashboard_id=dashboard_id,
                 project_id=project_id,
                 environment_id=environment_id,
                 actor_id=actor_id,
                 at=self._backend.clock(),
                 values=values,
-            )
-            self._backend.record(dashboard)
-            return dashboard_id
-
-        return self._backend.retrying(attempt)
+            ),
+        )
 
     def update(
         self,

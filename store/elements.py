@@ -21,23 +21,17 @@ class ElementCommands:
         self, *, project_id: int, environment_id: int, actor_id: int, values: Mapping[str, Any]
     ) -> int:
         """Create an element in the project; returns its id."""
-
-        def attempt() -> int:
-            # A clash is an id handed out again after a crash: a fresh attempt draws another.
-            element_id = self._backend.sequences.next_id("element")
-            self._backend.record(
-                Element.create(
-                    element_id=element_id,
-                    project_id=project_id,
-                    environment_id=environment_id,
-                    actor_id=actor_id,
-                    at=self._backend.clock(),
-                    values=values,
-                )
-            )
-            return element_id
-
-        return self._backend.retrying(attempt)
+        return self._backend.record_new(
+            "element",
+            lambda element_id: Element.create(
+                element_id=element_id,
+                project_id=project_id,
+                environment_id=environment_id,
+                actor_id=actor_id,
+                at=self._backend.clock(),
+                values=values,
+            ),
+        )
 
     def update(
         self,

@@ -129,19 +129,13 @@ class Tenancy:
     def add_environment(self, *, project_id: int, name: str) -> int:
         """Create another environment of the project; returns its id."""
         self.get_project(project_id)
-
-        def attempt() -> int:
-            # A clash here is an id handed out again after a crash: a fresh attempt draws
-            # another.
-            environment_id = self._backend.sequences.next_id("team")
-            environment = Environment.create(
+        return self._backend.record_new(
+            "team",
+            lambda environment_id: Environment.create(
                 environment_id=environment_id,
                 project_id=project_id,
                 name=name,
                 actor_id=None,
                 at=self._backend.clock(),
-            )
-            self._backend.record(environment)
-            return environment_id
-
-        return self._backend.retrying(attempt)
+            ),
+        )

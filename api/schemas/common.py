@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from domain.dates import parse_date
 from domain.insight import INT32_MAX, INT32_MIN
 
+T = TypeVar("T")
 TRUTHY = frozenset({"y", "yes", "t", "true", "on", "1"})
 
 
@@ -97,15 +98,19 @@ def documented_not_null(schema: dict[str, Any]) -> None:
     """A field's `json_schema_extra`: the document says what `not_null` enforces (the field
     may be left out, not sent as null)."""
     schema.pop("default", None)  # Left out, it is absent: no value stands in for it.
-    any_of = schema.pop("anyOf", None)
-    if any_of is None:
+    kept = [option for option in schema.pop("anyOf", [{}]) if option.get("type") != "null"]
+    if kept == [{}]:
         schema["not"] = {"type": "null"}  # Any JSON value but null.
-        return
-    kept = [option for option in any_of if option.get("type") != "null"]
-    if len(kept) == 1:
+    elif len(kept) == 1:
         schema.update(kept[0])
     else:
         schema["anyOf"] = kept
+
+
+NotNull = Annotated[
+    T | None, BeforeValidator(not_null), Field(json_schema_extra=documented_not_null)
+]
+"""A field that may be left out but not sent as null, as DRF's; the document says so."""
 
 
 def parse_date_param(value: Any, info: ValidationInfo) -> datetime | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from api.schemas.common import UserBasicOut, documented_not_null, not_null, trimmed
+from api.schemas.common import NotNull, UserBasicOut, trimmed
 from domain.dashboard import MAX_NAME_LENGTH
 
 
@@ -17,14 +17,8 @@ class DashboardWrite(BaseModel):
 
     name: Annotated[str | None, Field(max_length=MAX_NAME_LENGTH), BeforeValidator(trimmed)] = None
     description: Annotated[str | None, BeforeValidator(trimmed)] = None
-    pinned: bool | None = Field(None, json_schema_extra=documented_not_null)
-    deleted: bool | None = Field(
-        None,
-        description="Soft delete (true) or restore (false).",
-        json_schema_extra=documented_not_null,
-    )
-
-    _not_null = field_validator("pinned", "deleted", mode="before")(not_null)
+    pinned: NotNull[bool] = None
+    deleted: NotNull[bool] = Field(None, description="Soft delete (true) or restore (false).")
 
     def sent_values(self) -> dict[str, Any]:
         """Only the fields the client sent."""

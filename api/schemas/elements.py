@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Int32, documented_not_null, not_null
+from api.schemas.common import Int32, NotNull
 from domain.element import MAX_CLASS_LENGTH, MAX_LENGTHS
 
 
@@ -23,14 +23,10 @@ class ElementWrite(BaseModel):
     attr_id: Annotated[str | None, Field(max_length=MAX_LENGTHS["attr_id"])] = None
     nth_child: Int32 | None = None
     nth_of_type: Int32 | None = None
-    attributes: Any = Field(
-        None,
-        description="Any JSON value but null; {} when never set.",
-        json_schema_extra=documented_not_null,
+    attributes: NotNull[Any] = Field(
+        None, description="Any JSON value but null; {} when never set."
     )
     order: Int32 | None = None
-
-    _not_null = field_validator("attributes", mode="before")(not_null)
 
     def sent_values(self) -> dict[str, Any]:
         """Only the fields the client sent."""

@@ -22,11 +22,11 @@ from api.pagination import lenient_int
 from api.schemas.common import (
     BigInt,
     Int32,
+    NotNull,
     PositiveInt,
     UserBasicOut,
     documented_not_null,
     in_utc,
-    not_null,
     parse_date_param,
     trimmed,
     truthy,
@@ -53,23 +53,11 @@ class InsightWrite(BaseModel):
     )
     filters: dict[str, Any] | None = Field(None, description="Legacy filter definition.")
     order: Int32 | None = None
-    deleted: bool | None = Field(
-        None,
-        description="Soft delete (true) or restore (false).",
-        json_schema_extra=documented_not_null,
-    )
-    dashboards: list[BigInt] | None = Field(
-        None, description="Ids of the project's dashboards.", json_schema_extra=documented_not_null
-    )
-    tags: list[Annotated[str, Field(max_length=MAX_TAG_LENGTH)]] | None = Field(
-        None, json_schema_extra=documented_not_null
-    )
-    favorited: bool | None = Field(None, json_schema_extra=documented_not_null)
-    saved: bool | None = Field(None, json_schema_extra=documented_not_null)
-
-    _not_null = field_validator(
-        "deleted", "favorited", "saved", "tags", "dashboards", mode="before"
-    )(not_null)
+    deleted: NotNull[bool] = Field(None, description="Soft delete (true) or restore (false).")
+    dashboards: NotNull[list[BigInt]] = Field(None, description="Ids of the project's dashboards.")
+    tags: NotNull[list[Annotated[str, Field(max_length=MAX_TAG_LENGTH)]]] = None
+    favorited: NotNull[bool] = None
+    saved: NotNull[bool] = None
 
     def sent_values(self) -> dict[str, Any]:
         """Only the fields the client sent."""

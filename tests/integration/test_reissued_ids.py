@@ -9,10 +9,12 @@ from uuid import UUID
 import pytest
 
 from domain.dashboard import Dashboard
+from domain.element import Element
 from domain.environment import Environment
 from domain.insight import Insight
 from store.backend import Backend
 from store.dashboards import DashboardCommands
+from store.elements import ElementCommands
 from store.insights import InsightCommands
 from store.tenancy import Bootstrapped, Tenancy
 
@@ -32,59 +34,63 @@ def _bootstrap(backend: Backend, email: str) -> Bootstrapped:
     )
 
 
-def _creates_again(
-    backend: Backend, sequence: str, create: Callable[[], int], aggregate_id: Callable[[int], UUID]
-) -> None:
-    first = create()
-    _set_back(backend, sequence, first)
-    second = create()
-    assert second > first
-    for created in (first, second):
-        aggregate = backend.events.repository.get(aggregate_id(created))
-        assert (aggregate.version, aggregate.id) == (1, aggregate_id(created))
+Create = Callable[[Backend, Bootstrapped], int]
+"""A create in the tenant's project; returns the new id."""
 
 
-def test_a_reissued_insight_id_draws_another(fresh_backend: Backend) -> None:
-    tenant = _bootstrap(fresh_backend, "ann@example.com")
-    commands = InsightCommands(fresh_backend)
-    _creates_again(
-        fresh_backend,
+def _where(tenant: Bootstrapped) -> dict[str, int]:
+    return {
+        "project_id": tenant.project_id,
+        "environment_id": tenant.environment_id,
+        "actor_id": tenant.user_id,
+    }
+
+
+CREATES: dict[str, tuple[str, Create, Callable[[int], UUID]]] = {
+    "insight": (
         "insight",
-        lambda: commands.create(
-            project_id=tenant.project_id,
-            environment_id=tenant.project_id,
-            actor_id=tenant.user_id,
-            values={"name": "Revenue"},
+        lambda backend, tenant: InsightCommands(backend).create(
+            **_where(tenant), values={"name": "Revenue"}
         ),
         Insight.create_id,
-    )
-
-
-def test_a_reissued_dashboard_id_draws_another(fresh_backend: Backend) -> None:
-    tenant = _bootstrap(fresh_backend, "ann@example.com")
-    commands = DashboardCommands(fresh_backend)
-    _creates_again(
-        fresh_backend,
+    ),
+    "dashboard": (
         "dashboard",
-        lambda: commands.create(
-            project_id=tenant.project_id,
-            environment_id=tenant.project_id,
-            actor_id=tenant.user_id,
-            values={"name": "Board"},
+        lambda backend, tenant: DashboardCommands(backend).create(
+            **_where(tenant), values={"name": "Board"}
         ),
         Dashboard.create_id,
-    )
-
-
-def test_a_reissued_environment_id_draws_another(fresh_backend: Backend) -> None:
-    tenancy = Tenancy(fresh_backend)
-    tenant = _bootstrap(fresh_backend, "ann@example.com")
-    _creates_again(
-        fresh_backend,
+    ),
+    "element": (
+        "element",
+        lambda backend, tenant: ElementCommands(backend).create(
+            **_where(tenant), values={"text": "Buy"}
+        ),
+        Element.create_id,
+    ),
+    "environment": (
         "team",
-        lambda: tenancy.add_environment(project_id=tenant.project_id, name="Staging"),
+        lambda backend, tenant: Tenancy(backend).add_environment(
+            project_id=tenant.project_id, name="Staging"
+        ),
         Environment.create_id,
-    )
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CREATES))
+def test_a_reissued_id_draws_another(fresh_backend: Backend, kind: str) -> None:
+    sequence, create, aggregate_id = CREATES[kind]
+    tenant = _bootstrap(fresh_backend, "ann@example.com")
+    first = create(fresh_backend, tenant)
+    _set_back(fresh_backend, sequence, first)
+
+    second = create(fresh_backend, tenant)
+
+    assert second > first
+    for created in (first, second):
+        aggregate = fresh_backend.events.repository.get(aggregate_id(created))
+        assert (aggregate.version, aggregate.id) == (1, aggregate_id(created))
 
 
 @pytest.mark.parametrize("same_user", [True, False], ids=["same-user", "new-user"])
