@@ -16,8 +16,10 @@ from domain.errors import (
     UnparsableQueryError,
 )
 from store.config import ConfigError
+from store.database import is_outage
 
 log = logging.getLogger("insightlog.api")
+RETRY_AFTER_SECONDS = 1
 
 # falcon's own errors (routing, methods, parameters) in PostHog's words.
 _FALCON_ERRORS: dict[int, tuple[str, str, str]] = {
@@ -121,5 +123,15 @@ def misconfigured(
 def unexpected_error(
     req: falcon.Request, resp: falcon.Response, error: Exception, params: Any
 ) -> None:
+    if is_outage(error):
+        # Nothing is wrong with the request or with us: the same request can succeed later.
+        log.error("%s %s: the database is unavailable: %s", req.method, req.path, error)
+        raise ApiError(
+            503,
+            "server_error",
+            "unavailable",
+            "The database is unavailable; try again shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     log.exception("unhandled error on %s %s", req.method, req.path)
     raise ApiError(500, "server_error", "error", "A server error occurred.")

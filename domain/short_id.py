@@ -16,11 +16,17 @@ _ROUNDS = 4
 _KEY = b"insightlog short_id v1"
 
 
+# Keyed once: a copy costs a fraction of absorbing the key again for every round.
+_ROUND_HASHES = [
+    hashlib.blake2b(key=_KEY, person=bytes([round_number]) * 16, digest_size=3)
+    for round_number in range(_ROUNDS)
+]
+
+
 def _round(half: int, round_number: int) -> int:
-    digest = hashlib.blake2b(
-        half.to_bytes(3, "big"), key=_KEY, person=bytes([round_number]) * 16, digest_size=3
-    ).digest()
-    return int.from_bytes(digest, "big")
+    hash_ = _ROUND_HASHES[round_number].copy()
+    hash_.update(half.to_bytes(3, "big"))
+    return int.from_bytes(hash_.digest(), "big")
 
 
 def _permute(value: int) -> int:

@@ -5,9 +5,12 @@ SQL is written once with `%s` placeholders; the SQLite adapter rewrites them to 
 
 from __future__ import annotations
 
+import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, Literal
+
+import psycopg
 
 Row = tuple[Any, ...]
 SqlType = Literal["bigint", "text"]
@@ -26,6 +29,30 @@ def clustered(dialect: str) -> str:
     """The end of a CREATE TABLE with a composite primary key. On SQLite the rows are then
     kept in that key's order: one b-tree to write, not a rowid table and an index."""
     return " WITHOUT ROWID" if dialect == "sqlite" else ""
+
+
+# sqlite3 says "OperationalError" for a mistyped statement too: only these words mean the
+# file could not be used just now.
+_SQLITE_OUTAGES = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk I/O error",
+    "database or disk is full",
+)
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether `error`, or what it was raised from, says the database cannot be used just now
+    (unreachable, restarting, locked past waiting), not that a statement was wrong."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, psycopg.OperationalError):
+            return True  # Connection lost or refused, pool exhausted, query cancelled.
+        if isinstance(seen, sqlite3.OperationalError):
+            return any(words in str(seen) for words in _SQLITE_OUTAGES)
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class LockBusyError(Exception):

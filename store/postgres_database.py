@@ -16,6 +16,9 @@ from store.config import DatabaseUrl
 from store.database import Cursor, Database, LockBusyError, Row, SqlType
 
 READ_ATTEMPTS = 3
+WAIT_SECONDS = 5
+"""How long a request waits for a connection: when the server is down, it gets a 503 this
+soon, well within a worker's timeout."""
 MAX_READERS = 8
 REBUILD_LOCK = 73_638_401  # Any constant: the advisory lock key of rebuilds.
 
@@ -73,7 +76,8 @@ class PostgresDatabase(Database):
             max_size=max_size,
             open=False,
             name="insightlog",
-            kwargs={"autocommit": True, "options": options},
+            timeout=WAIT_SECONDS,
+            kwargs={"autocommit": True, "options": options, "connect_timeout": WAIT_SECONDS},
         )
         self._opened = False
         self._lock = threading.Lock()
@@ -84,7 +88,10 @@ class PostgresDatabase(Database):
     def _open(self) -> None:
         with self._lock:
             if not self._opened:
-                self._pool.open(wait=True, timeout=30)
+                # Not waiting for the first connections: a pool cannot be opened twice, so one
+                # that failed to fill (the server down at the first request) must still count
+                # as open, and it keeps connecting in the background until the server is back.
+                self._pool.open()
                 self._opened = True
 
     def _read(self, sql: str, params: Sequence[Any]) -> list[Row]:
@@ -97,7 +104,10 @@ class PostgresDatabase(Database):
                 self._readers = [reader for reader in self._readers if not reader.closed]
                 if len(self._readers) < MAX_READERS:
                     connection = psycopg.connect(
-                        self._url.conninfo, autocommit=True, options=self._options
+                        self._url.conninfo,
+                        autocommit=True,
+                        options=self._options,
+                        connect_timeout=WAIT_SECONDS,
                     )
                     self._readers.append(connection)
             self._local.reader = connection

@@ -923,7 +923,7 @@ class TestOpenApiDocument:
             post = document["paths"][path]["post"]
             assert post["security"] == []
             # 404: an unknown `format`, as everywhere.
-            assert set(post["responses"]) == {"200", "400", "401", "404", "413"}
+            assert set(post["responses"]) == {"200", "400", "401", "404", "413", "503"}
             ok = post["responses"]["200"]["content"]["application/json"]["schema"]
             assert _resolve(document, ok["$ref"])["properties"]["status"]["const"] == 1
 

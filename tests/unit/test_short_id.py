@@ -34,6 +34,20 @@ class TestShortId:
     def test_any_distinct_ids_get_distinct_short_ids(self, ids: list[int]) -> None:
         assert len({short_id_for(i) for i in ids}) == len(ids)
 
+    def test_the_mapping_never_changes(self) -> None:
+        # Stored insights keep the short_ids they were given: a changed mapping would hand
+        # one of them out again to a new insight.
+        ids = [0, 1, 2, 100, 12345, SPACE - 1]
+
+        assert [short_id_for(i) for i in ids] == [
+            "i8y9g6Ax",
+            "PU01xNbz",
+            "KxFexflG",
+            "Ru0fxWgk",
+            "r7dSowoT",
+            "R7TVzN48",
+        ]
+
     def test_consecutive_ids_do_not_look_consecutive(self) -> None:
         first, second = short_id_for(1), short_id_for(2)
 

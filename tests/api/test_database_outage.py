@@ -1,0 +1,84 @@
+"""A database that cannot be used just now: 503 with Retry-After, and recovery without a restart."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import falcon.testing
+import psycopg
+import pytest
+from eventsourcing.persistence import OperationalError, ProgrammingError
+
+from api.app import create_app
+from store.backend import open_backend
+from store.database import is_outage
+from tests.databases import DatabaseFactory, postgres_server
+from tests.tenants import TenantFactory
+
+UNAVAILABLE = {
+    "type": "server_error",
+    "code": "unavailable",
+    "detail": "The database is unavailable; try again shortly.",
+    "attr": None,
+}
+
+
+@contextmanager
+def refusing_connections(dbname: str) -> Iterator[None]:
+    """The server refuses new connections to `dbname` and has closed the open ones."""
+    with psycopg.connect(postgres_server().conninfo, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS false')
+        try:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (dbname,),
+            )
+            yield
+        finally:
+            admin.execute(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS true')
+
+
+def test_an_unreachable_database_is_a_503_until_it_is_back(databases: DatabaseFactory) -> None:
+    url = databases.create("postgresql")
+    backend = open_backend(url)
+    try:
+        tenant = TenantFactory(backend, falcon.testing.TestClient(create_app(backend))).create()
+        kept = tenant.create_insight(name="Kept")
+
+        with refusing_connections(url.dbname):
+            listed = tenant.get("insights")
+            created = tenant.post("insights", json={"name": "Lost?"})
+
+        for result in (listed, created):
+            assert result.status_code == 503
+            assert result.json == UNAVAILABLE
+            assert result.headers["Retry-After"] == "1"
+        after = tenant.get("insights")
+        assert after.status_code == 200
+        assert [insight["id"] for insight in after.json["results"]] == [kept["id"]]
+        assert tenant.post("insights", json={"name": "Back"}).status_code == 201
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "outage"),
+    [
+        (psycopg.OperationalError("connection refused"), True),
+        (sqlite3.OperationalError("database is locked"), True),
+        (sqlite3.OperationalError("unable to open database file"), True),
+        (sqlite3.OperationalError("no such table: insights"), False),
+        (sqlite3.OperationalError('near "SELEC": syntax error'), False),
+        (psycopg.errors.UndefinedTable("relation does not exist"), False),
+        (ValueError("database is locked"), False),
+    ],
+)
+def test_only_errors_of_availability_count_as_an_outage(error: Exception, outage: bool) -> None:
+    assert is_outage(error) is outage
+    # As the eventsourcing library raises them: its own class, from the driver's error.
+    wrapped = OperationalError(str(error)) if outage else ProgrammingError(str(error))
+    wrapped.__cause__ = error
+    assert is_outage(wrapped) is outage
