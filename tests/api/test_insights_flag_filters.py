@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_insights_list import _row, name_set, names, patch_insight
+from tests.api.insights_list.support import _row, name_set, names, patch_insight
 from tests.tenants import Tenant
 
 TOTAL_VOLUME = "Feature Flag Called Total Volume"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_insights_list import listing
+from tests.api.insights_list.support import listing
 from tests.tenants import Tenant
 
 
