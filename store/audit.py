@@ -107,5 +107,10 @@ def verify_log(store: Application[Any], database: Database) -> LogCheck:
 
     verdict = verify(snapshots.seen(events()), hashes())
     tampering = verdict.tampering or snapshots.first_altered()
+    misspelled = recorder.first_misspelled(head)
+    if misspelled is not None and (
+        tampering is None or tampering.position is None or misspelled < tampering.position
+    ):
+        tampering = Tampering(misspelled, "was altered: its originator id is spelled otherwise")
     head = verdict.head.hex() if verdict.head and tampering is None else None
     return LogCheck(str(store.name), verdict.checked, head, tampering)

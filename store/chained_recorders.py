@@ -74,6 +74,20 @@ class ChainedSQLiteApplicationRecorder(_Chaining, ProjectingSQLiteApplicationRec
             )
             return [(int(row[0]), stored_hash(row[1])) for row in c.fetchall()]
 
+    def first_misspelled(self, head: int) -> int | None:
+        """The first position up to `head` whose originator id is not written as the library
+        writes it (32 lower-case hex digits). Another spelling of the same id decodes, and so
+        hashes, the same, but hides the event from its aggregate's stream."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT min(rowid) FROM {self.events_table_name} WHERE rowid <= ? AND ("
+                "typeof(originator_id) != 'text' OR length(originator_id) != 32 "
+                "OR originator_id GLOB '*[^0-9a-f]*')",
+                (head,),
+            )
+            row = c.fetchone()
+            return int(row[0]) if row and row[0] is not None else None
+
 
 class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicationRecorder):
     """PostgreSQL: the store's EXCLUSIVE table lock orders the chain."""
@@ -99,6 +113,10 @@ class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicatio
             curs.execute(f"SELECT max(notification_id) AS last FROM {self.hashes}")
             row = curs.fetchone()
             return int(row["last"]) if row and row["last"] is not None else 0
+
+    def first_misspelled(self, head: int) -> int | None:
+        """None: a uuid column holds each id in one form only."""
+        return None
 
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""

@@ -33,7 +33,7 @@ from tests.e2e.audit_helpers import (
     audit_verify,
     log_tables,
 )
-from tests.e2e.backlog import query_write
+from tests.e2e.backlog import query, query_write
 
 pytestmark = pytest.mark.e2e
 
@@ -289,6 +289,44 @@ class TestAlteredEvents:
 
         assert_tampered(verification)
         assert verification.log(MAIN_LOG)["position"] == position
+
+    @pytest.mark.parametrize(
+        "respelling",
+        ["upper(originator_id)", "substr(originator_id, 1, 8) || '-' || substr(originator_id, 9)"],
+    )
+    def test_respelling_an_events_originator_id_is_reported(
+        self, history: History, respelling: str
+    ) -> None:
+        # Another spelling of the same id decodes, and hashes, alike; but loading the insight
+        # asks for its own spelling, so the rename would silently drop out of its history.
+        renamed = history.main.position_of(SIGNUPS_RENAMED)
+        if history.url.backend == "postgresql":
+            # A uuid column keeps one spelling: there is nothing to re-spell.
+            (column_type,) = query(
+                history.url,
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_name = %s AND column_name = 'originator_id'",
+                (history.main.events,),
+            )[0]
+            assert column_type == "uuid"
+            return
+        query_write(
+            history.url,
+            f"UPDATE {history.main.events} SET originator_id = {respelling} "
+            f"WHERE {history.main.position} = %s",
+            (renamed,),
+        )
+
+        verification = audit_verify(history.url)
+
+        assert_tampered(verification)
+        assert verification.log(MAIN_LOG) == tampered_entry(
+            MAIN_LOG,
+            history.main.count(),
+            renamed,
+            "was altered: its originator id is spelled otherwise",
+        )
+        assert verification.log(VIEWS_LOG) == intact_entry(history.views)
 
 
 # ---------------------------------------------------------------------------- removed events
