@@ -78,12 +78,12 @@ def documented(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a responder's parameters (`format` at least), body and responses for the
     OpenAPI document; a `public` one takes no personal API key. A body may be refused as
-    too large, or (outside capture) as not JSON (api/request_body.py): every operation that
-    reads one declares 413, and 415 unless public. Any method may carry a personal API key
-    in a JSON body, so every other operation reads its body. Every operation uses the
-    database, so any may answer 503 while it cannot be reached or is being upgraded."""
-    refused_bodies = (413, 415) if not public else (413,) if json is not None else ()
-    statuses = {f"HTTP_{status}": ErrorOut for status in (*errors, *refused_bodies, 503)}
+    too large (api/request_body.py): every operation that reads one declares 413. Any
+    method may carry a personal API key in a JSON body, so every other operation reads its
+    body. Every operation uses the database, so any may answer 503 while it cannot be
+    reached or is being upgraded."""
+    too_large = (413,) if not public or json is not None else ()
+    statuses = {f"HTTP_{status}": ErrorOut for status in (*errors, *too_large, 503)}
     responses = {**statuses, **ok} if public else {**ERRORS, **statuses, **ok}
     return spec.validate(
         query=query or FormatParam,

@@ -53,8 +53,6 @@ class Capture:
 
     max_body_bytes = MAX_CAPTURE_BYTES
     takes_personal_keys = False
-    # PostHog's SDKs send text/plain, forms and gzip: capture_body.py reads them all.
-    json_only = False
 
     def __init__(self, service: CaptureService, accounts: Accounts) -> None:
         self._service = service
