@@ -150,10 +150,7 @@ class TestDeclarations:
             (path, method)
             for path, method, operation in operations(document)
             if ("413" in operation["responses"])
-            != (
-                (path.startswith("/api/") and path != "/api/schema")
-                or "requestBody" in operation
-            )
+            != ((path.startswith("/api/") and path != "/api/schema") or "requestBody" in operation)
         ]
 
         assert wrong == []
