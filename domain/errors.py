@@ -29,10 +29,10 @@ class InvalidInputError(DomainError):
 
 class UnparsableQueryError(InvalidInputError):
     """A query that is not a node of known kinds: PostHog's request parser refuses it as a
-    parse error, not as a field's validation error."""
+    parse error of the whole body (no `attr`), not as a field's validation error."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(detail, attr="query", code="parse_error")
+        super().__init__(detail, attr=None, code="parse_error")
 
 
 class ConflictError(DomainError):

@@ -177,11 +177,16 @@ class TestGenerateMetadata:
         assert result.status_code == 400
         assert result.json["detail"] == "Invalid query format"
 
-    def test_an_unknown_kind_is_400_naming_the_query(self, tenant: Tenant) -> None:
+    def test_an_unknown_kind_is_a_400_parse_error(self, tenant: Tenant) -> None:
         result = metadata(tenant, {"kind": "CrystalBallQuery"})
 
         assert result.status_code == 400
-        assert result.json["attr"] == "query"
+        assert result.json == {
+            "type": "invalid_request",
+            "code": "parse_error",
+            "detail": "Unknown query kind 'CrystalBallQuery' in query.",
+            "attr": None,
+        }
 
     def test_it_needs_the_insight_write_scope(self, tenant: Tenant) -> None:
         key = tenant.key_with(["insight:read"])

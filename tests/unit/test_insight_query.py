@@ -144,12 +144,12 @@ class TestCheckQuery:
             ),
         ],
     )
-    def test_a_malformed_query_is_a_parse_error_on_query(self, query: Any, detail: str) -> None:
+    def test_a_malformed_query_is_a_parse_error_of_the_body(self, query: Any, detail: str) -> None:
         with pytest.raises(UnparsableQueryError) as raised:
             check_query(query)
 
         assert raised.value.detail == detail
-        assert raised.value.attr == "query"
+        assert raised.value.attr is None
         assert raised.value.code == "parse_error"
 
     @pytest.mark.parametrize("query", [{}, "", [], 0, False])
