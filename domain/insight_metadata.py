@@ -6,6 +6,7 @@ different name.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from domain.errors import InvalidInputError
@@ -56,6 +57,16 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
+def _cut_name(name: str) -> str:
+    """The name within MAX_NAME characters. A cut one ends in a digest of the whole, so two
+    names that differ only past the cut (long event names, say) stay different."""
+    whole = " ".join(name.split())
+    if len(whole) <= MAX_NAME:
+        return whole
+    digest = hashlib.blake2b(name.encode(), digest_size=4).hexdigest()
+    return f"{_cut(whole, MAX_NAME - len(digest) - 1)} {digest}"
+
+
 def _event(node: dict[str, Any]) -> str:
     if str(node.get("custom_name") or "").strip():
         return str(node["custom_name"])
@@ -70,6 +81,11 @@ def _event(node: dict[str, Any]) -> str:
 
 def _math(node: dict[str, Any]) -> str:
     math = str(node.get("math") or "total")
+    # The formula or the group type makes these two different maths.
+    if math == "hogql" and str(node.get("math_hogql") or "").strip():
+        return f"{_MATH[math]} {node['math_hogql']}"
+    if math == "unique_group" and node.get("math_group_type_index") is not None:
+        return f"{_MATH[math]} of type {node['math_group_type_index']}"
     if math in _MATH:
         return _MATH[math]
     if math in _PROPERTY_MATH:
@@ -208,4 +224,4 @@ def describe(query: Any) -> tuple[str, str]:
     elif kind != _natural_wrapper(source_kind):
         name = f"{_WRAPPER_WORDS[kind]}: {name}"
     # NOTE: event names keep their case: "Login" and "login" are two events.
-    return _cut(name, MAX_NAME), _cut(description, MAX_DESCRIPTION)
+    return _cut_name(name), _cut(description, MAX_DESCRIPTION)

@@ -49,12 +49,13 @@ def test_describing_twice_gives_the_same_words(kind: str, nodes: list[dict[str, 
     assert describe(viz(kind, nodes)) == describe(viz(kind, nodes))
 
 
+# Long enough that a name is cut: events that differ only past the cut are different too.
 @given(
     st.sampled_from(("TrendsQuery", "StickinessQuery", "LifecycleQuery")),
-    st.text(alphabet="abcdefgh $_", min_size=1, max_size=20),
+    st.text(alphabet="abcdefgh $_", min_size=1, max_size=200),
     st.sampled_from(MATHS),
     st.sampled_from(("TrendsQuery", "StickinessQuery", "LifecycleQuery")),
-    st.text(alphabet="abcdefgh $_", min_size=1, max_size=20),
+    st.text(alphabet="abcdefgh $_", min_size=1, max_size=200),
     st.sampled_from(MATHS),
 )
 def test_a_different_kind_event_or_math_gives_a_different_name(
@@ -71,6 +72,30 @@ def test_a_different_kind_event_or_math_gives_a_different_name(
         other_math,
     ):
         assert first != second
+
+
+def test_events_that_differ_past_the_cut_get_different_names() -> None:
+    first = describe(viz("TrendsQuery", [{"kind": "EventsNode", "event": "x" * 150 + "a"}]))[0]
+    second = describe(viz("TrendsQuery", [{"kind": "EventsNode", "event": "x" * 150 + "b"}]))[0]
+
+    assert first != second
+    assert len(first) == len(second) == MAX_NAME
+    assert first.startswith("x" * 80)
+
+
+def test_the_formula_and_the_group_type_tell_maths_apart() -> None:
+    def named(**math: Any) -> str:
+        return describe(viz("TrendsQuery", [{"kind": "EventsNode", "event": "signup", **math}]))[0]
+
+    assert named(math="hogql", math_hogql="count()") == "signup custom formula count() trend"
+    assert named(math="hogql", math_hogql="sum(1)") == "signup custom formula sum(1) trend"
+    assert named(math="unique_group", math_group_type_index=0) == (
+        "signup unique groups of type 0 trend"
+    )
+    assert named(math="unique_group", math_group_type_index=1) == (
+        "signup unique groups of type 1 trend"
+    )
+    assert named(math="hogql") == "signup custom formula trend"
 
 
 json_values = st.recursive(
