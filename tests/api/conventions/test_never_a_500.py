@@ -49,7 +49,9 @@ class TestWrongJsonTypesInBodies:
             found += [(f"POST {field}={value!r}", p) for p in problems(created)]
             found += [(f"PATCH {field}={value!r}", p) for p in problems(patched)]
             for result in (created, patched):
-                if result.status_code == 400:
+                # A query that is no known node is PostHog's parse error of the whole body,
+                # which names no field; every other 400 names the field.
+                if result.status_code == 400 and result.json["code"] != "parse_error":
                     attr = result.json["attr"]
                     if attr is None or attr.split("__")[0] != field:
                         found.append((f"{field}={value!r}", f"400 attr {attr!r}"))
