@@ -34,10 +34,13 @@ from projections.search import (
     Similarities,
     like_pattern,
 )
-from projections.similarity import word_trigrams
+from projections.similarity import written_trigrams
 from store.database import Cursor
 
 MERGE_AT = 256
+# Counting the pending rows reads all of them: a process counts them once every CHECK_EVERY
+# of its own writes, so the table may outgrow MERGE_AT by that much per process.
+CHECK_EVERY = 16
 FAN_IN = 4
 # Trigrams per statement: a search term has fewer, a merge is split into batches.
 BATCH = 500
@@ -57,7 +60,7 @@ def search_trigrams(texts: Texts) -> dict[str, int]:
     places: dict[str, int] = defaultdict(int)
     fields = [(name, IN_NAMES), (derived_name, IN_NAMES), (description, IN_DESCRIPTION)]
     for text, place in fields + [(tag, IN_TAGS) for tag in tags]:
-        for gram in word_trigrams(text or ""):
+        for gram in written_trigrams(text or ""):
             places[gram] |= place
     return places
 
@@ -180,6 +183,9 @@ class TrigramChunks(SearchIndex):
 
     tables = ("insight_trigram_chunks", "insight_trigrams_pending", "insight_trigram_merges")
 
+    def __init__(self) -> None:
+        self._writes = 0
+
     def ddl(self) -> list[str]:
         return [
             # Row-per-posting lists of insight_list version 5 and before.
@@ -206,6 +212,9 @@ class TrigramChunks(SearchIndex):
             "VALUES (%s, %s, %s) ON CONFLICT (insight_id) DO UPDATE SET grams = excluded.grams",
             (insight_id, project_id, orjson.dumps(search_trigrams(texts)).decode()),
         )
+        self._writes += 1
+        if self._writes % CHECK_EVERY:
+            return
         row = cursor.execute("SELECT count(*) FROM insight_trigrams_pending").fetchone()
         if row is not None and row[0] >= MERGE_AT:
             self._merge(cursor)
@@ -222,7 +231,9 @@ class TrigramChunks(SearchIndex):
         cursor.insert_values(
             INSERT_CHUNKS,
             [
-                (project_id, gram, 0, merge, _packed(np.array(values, dtype=POSTING)))
+                # Sorted in Python: most trigrams have a few postings here, and numpy's cost
+                # per call was most of a merge's.
+                (project_id, gram, 0, merge, np.array(sorted(set(values)), POSTING).tobytes())
                 for project_id, grams in sorted(postings.items())
                 for gram, values in sorted(grams.items())
             ],

@@ -29,6 +29,16 @@ def _trigrams(text: str) -> tuple[str, ...]:
     return tuple(grams)
 
 
+def written_trigrams(text: str) -> set[str]:
+    """The distinct word trigrams of a text being written, not cached: caching every text
+    written would push out those searches score again and again."""
+    grams: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        grams.update([padded[i : i + 3] for i in range(len(padded) - 2)])
+    return grams
+
+
 def word_trigrams(text: str) -> list[str]:
     """Trigrams of each lower-cased word padded as pg_trgm does, in order of appearance."""
     return list(_trigrams(text))

@@ -82,14 +82,27 @@ class Backend:
     def projectors(self) -> tuple[Projector, Projector]:
         return self.projector, self.view_projector
 
-    def record(self, *aggregates: Aggregate, read: Mapping[UUID, int] | None = None) -> int:
+    def record(
+        self,
+        *aggregates: Aggregate,
+        read: Mapping[UUID, int] | None = None,
+        claimed: Mapping[str, int] | None = None,
+    ) -> int:
         """Save the aggregates' new events atomically with every read-model change they
         cause, so that any read after this returns sees the change. Returns the position.
 
         `read` are other aggregates the change was decided on, at the versions read: when
         one has moved on meanwhile, nothing is saved and IntegrityError is raised (a conflict
-        `retrying` runs the command again for)."""
-        return _record(self.events, self.projector, aggregates, in_transaction=True, read=read)
+        `retrying` runs the command again for). `claimed` are the ids `Sequences.propose`
+        gave the new aggregates, by sequence."""
+
+        def claim(cursor: Cursor) -> None:
+            for name, value in (claimed or {}).items():
+                self.sequences.claim(cursor, name, value)
+
+        return _record(
+            self.events, self.projector, aggregates, in_transaction=True, read=read, claim=claim
+        )
 
     def record_new(self, sequence: str, build: Callable[[int], Aggregate]) -> int:
         """Save the aggregate `build` makes for the next id of `sequence`; returns the id.
@@ -168,11 +181,14 @@ def _record(
     *,
     in_transaction: bool,
     read: Mapping[UUID, int] | None = None,
+    claim: Callable[[Cursor], None] | None = None,
 ) -> int:
     events = [event for aggregate in aggregates for event in aggregate.pending_events]
     applied: list[bool] = []
 
     def project(cursor: Cursor, positions: Sequence[int]) -> None:
+        if claim is not None:
+            claim(cursor)
         if read:
             # Under the log's write lock: no other write can come between this check and
             # the commit.
@@ -232,12 +248,13 @@ def open_backend(
     database: Database = (
         SqliteDatabase(url.sqlite_path) if url.backend == "sqlite" else PostgresDatabase(url)
     )
+    recorder: Any = events.recorder
     return Backend(
         url=url,
         events=events,
         views=views,
         database=database,
-        sequences=Sequences(database),
+        sequences=Sequences(database, recorder.read_on_writer if url.backend == "sqlite" else None),
         projector=Projector(events, database, projections(database.dialect)),
         view_projector=Projector(views, database, view_projections()),
         analytics=SqliteAnalyticsEvents(url.analytics_sqlite_path)

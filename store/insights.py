@@ -30,7 +30,7 @@ class InsightCommands:
             # since it was read: a fresh attempt draws another id and reads it again.
             read: Read = {}
             sent = self._with_dashboard_refs(project_id, values, read)
-            insight_id = self._backend.sequences.next_id("insight")
+            insight_id = self._backend.sequences.propose("insight")
             at = self._backend.clock()
             insight = Insight.create(
                 insight_id=insight_id,
@@ -45,7 +45,7 @@ class InsightCommands:
                 ),
             )
             # Its creator's first view of it is read from its Created event.
-            self._backend.record(insight, read=read)
+            self._backend.record(insight, read=read, claimed={"insight": insight_id})
             return insight_id
 
         return self._backend.retrying(attempt)

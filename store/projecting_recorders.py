@@ -32,7 +32,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 
-from store.database import Cursor
+from store.database import Cursor, Row
 from store.postgres_database import PostgresCursor
 from store.sqlite_database import SqliteCursor
 
@@ -110,6 +110,15 @@ class ProjectingSQLiteApplicationRecorder(_WritesBesideEvents, SQLiteApplication
             (orjson.dumps([i.hex for i in originator_ids]).decode(),),
         ).fetchall()
         return {UUID(str(row[0])): int(row[1]) for row in rows}
+
+    def read_on_writer(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """One read, on the connection that writes the events: its cached pages are current,
+        where another connection would read them again after every write here."""
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute(sql.replace("%s", "?"), params)
+            rows = cursor.fetchall()
+        return tuple(rows[0]) if rows else None
 
     def select_at(self, positions: Sequence[int]) -> list[Notification]:
         """The events at these log positions, in one read."""

@@ -37,6 +37,7 @@ def backend_kind() -> str:
 def small_merges(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Merge every 3 writes and combine every 2 chunks, so a few dozen writes reach level 3."""
     monkeypatch.setattr(search_index, "MERGE_AT", 3)
+    monkeypatch.setattr(search_index, "CHECK_EVERY", 1)
     monkeypatch.setattr(search_index, "FAN_IN", 2)
     yield
 
