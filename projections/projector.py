@@ -51,6 +51,13 @@ class Projector:
         self._batch_size = batch_size
         self._names = tuple(p.name for p in self.projections)
         self._marks = ", ".join(["%s"] * len(self._names))
+        whens = " ".join(["WHEN %s THEN %s"] * len(self._names))
+        self._advance_all = (
+            "UPDATE projection_tracking SET position = %s "
+            f"WHERE name IN ({self._marks}) AND position = %s "
+            f"AND version = CASE name {whens} END RETURNING name"
+        )
+        self._versions = tuple(v for p in self.projections for v in (p.name, p.version))
         self._topics = tuple(sorted({topic for p in self.projections for topic in p.topics}))
 
     @property
@@ -141,15 +148,37 @@ class Projector:
         """Inside the transaction writing `recorded`: apply them when every projection has
         applied everything before them. Returns False, changing nothing, otherwise (then
         `catch_up` after the commit reads what is missing from the log)."""
+        first, reached = recorded[0][0], recorded[-1][0]
+        if self._advanced(cursor, first - 1, reached):
+            # The common case, in one statement: nothing to read first.
+            for projection in self.projections:
+                projection.process_batch(cursor, recorded)
+            return True
         positions = self.read_positions(cursor, lock=True)
         low = min(positions.values())
-        first = recorded[0][0]
         if low != first - 1 and (
             max(positions.values()) != low or low != self._recorder.previous_position(cursor, first)
         ):
             return False
-        self._apply(cursor, positions, recorded, recorded[-1][0])
+        self._apply(cursor, positions, recorded, reached)
         return True
+
+    def _advanced(self, cursor: Cursor, previous: int, reached: int) -> bool:
+        """Move every position from `previous` to `reached` when all are there and of this
+        code's versions (the rows stay locked until the commit); otherwise change nothing."""
+        moved = cursor.execute(
+            self._advance_all, (reached, *self._names, previous, *self._versions)
+        ).fetchall()
+        if len(moved) == len(self._names):
+            return True
+        if moved:
+            names = [row[0] for row in moved]
+            cursor.execute(
+                "UPDATE projection_tracking SET position = %s "
+                f"WHERE name IN ({', '.join(['%s'] * len(names))})",
+                (previous, *names),
+            )
+        return False
 
     def create_fresh(self) -> None:
         """Create this projector's tables and tracking rows at position 0, in an empty

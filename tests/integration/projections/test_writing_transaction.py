@@ -21,6 +21,7 @@ from tests.integration.projections.support import (
     dump,
     new_dashboard,
     open_on,
+    rows,
     write_lagging,
 )
 
@@ -160,6 +161,26 @@ class TestInTheWritingTransaction:
         assert position == written + 1
         assert counts(writer) == (31, 30, tags)
         assert_caught_up(writer)
+
+    def test_a_write_while_one_read_model_lags_is_applied_to_every_one_once(
+        self, fresh_backend: Backend
+    ) -> None:
+        # As when a read model is new: the others are at the log head, it is at 0. The write
+        # first tries to move every position in one statement; it must leave none moved.
+        world = World(fresh_backend)
+        world.run([("bootstrap", 0, "Acme"), ("create_dashboard", 0, "Growth", False)])
+        world.run([("create_insight", 0, 0, {"name": "Before"})])
+        caught_up = dump(fresh_backend)
+        with fresh_backend.database.transaction(write=True) as cursor:
+            cursor.execute("UPDATE projection_tracking SET position = 0 WHERE name = 'dashboards'")
+            cursor.execute("DELETE FROM dashboards")
+
+        world.run([("create_insight", 0, 0, {"name": "After"})])
+
+        assert_caught_up(fresh_backend)
+        names = rows(fresh_backend, "SELECT name FROM insights ORDER BY id")
+        assert names == [("Before",), ("After",)]
+        assert dump(fresh_backend)["dashboards"] == caught_up["dashboards"]
 
     def test_positions_a_rolled_back_write_used_up_do_not_stop_the_next_one(
         self, fresh_backend: Backend
