@@ -125,7 +125,9 @@ def unexpected_error(
 ) -> None:
     if is_outage(error):
         # Nothing is wrong with the request or with us: the same request can succeed later.
-        log.error("%s %s: the database is unavailable: %s", req.method, req.path, error)
+        log.error(
+            "%s %s: the database is unavailable: %s", req.method, req.path, error, exc_info=error
+        )
         raise ApiError(
             503,
             "server_error",

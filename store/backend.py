@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -32,12 +33,13 @@ from store.analytics_events import AnalyticsEvents
 from store.analytics_postgres import PostgresAnalyticsEvents
 from store.analytics_sqlite import SqliteAnalyticsEvents
 from store.config import ConfigError, DatabaseUrl
-from store.database import Cursor, Database
+from store.database import Cursor, Database, is_outage
 from store.event_store import EventStore, ViewStore
 from store.postgres_database import PostgresDatabase
 from store.sequences import Sequences
 from store.sqlite_database import SqliteDatabase
 
+log = logging.getLogger("insightlog.store")
 T = TypeVar("T")
 Clock = Callable[[], datetime]
 # NOTE: how long a command is re-run against freshly loaded aggregates after a version clash
@@ -125,14 +127,18 @@ class Backend:
 
     def retrying(self, command: Callable[[], T]) -> T:
         """Run a load-change-save command, re-running it when another writer got there first."""
-        deadline = time.monotonic() + CONFLICT_SECONDS
+        # Counted from the first clash: an attempt that waited long for a lock (another
+        # process's transaction) still gets its retries.
+        deadline: float | None = None
         attempt = 0
         while True:
             try:
                 return command()
             except IntegrityError:
                 attempt += 1
-                if time.monotonic() >= deadline:
+                now = time.monotonic()
+                deadline = now + CONFLICT_SECONDS if deadline is None else deadline
+                if now >= deadline:
                     raise ConflictError(
                         "The resource was changed concurrently; please retry."
                     ) from None
@@ -268,3 +274,16 @@ def open_backend(
         insight_views=InsightViews(database),
         clock=clock,
     )
+
+
+def open_backend_when_reachable(url: DatabaseUrl, pause: float = 1.0) -> Backend:
+    """`open_backend`, waiting for a database that cannot be reached just now (a server
+    worker started during an outage: gunicorn stops altogether when one fails to start)."""
+    while True:
+        try:
+            return open_backend(url)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            log.warning("the database is unavailable, trying again: %s", error)
+            time.sleep(pause)

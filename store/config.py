@@ -153,7 +153,8 @@ class DatabaseUrl:
                 POSTGRES_POOL_SIZE="2",
                 POSTGRES_MAX_OVERFLOW="8",
                 POSTGRES_LOCK_TIMEOUT="10",
-                POSTGRES_CONNECT_TIMEOUT="5",
+                # How long the event store waits for a connection; it tries 10 times.
+                POSTGRES_CONNECT_TIMEOUT="2",
                 POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="10",
             )
         return env

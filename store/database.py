@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import psycopg
+from eventsourcing.persistence import ConnectionUnavailableError
 
 Row = tuple[Any, ...]
 SqlType = Literal["bigint", "text"]
@@ -32,14 +33,19 @@ def clustered(dialect: str) -> str:
 
 
 # sqlite3 says "OperationalError" for a mistyped statement too: only these words mean the
-# file could not be used just now.
+# file could not be used just now ("database table is locked" is a clash on one connection,
+# which waiting does not clear).
 _SQLITE_OUTAGES = (
     "database is locked",
-    "database table is locked",
     "unable to open database file",
     "disk I/O error",
     "database or disk is full",
 )
+# PostgreSQL's SQLSTATEs (classes and codes) of a server that cannot serve just now: a lost
+# or refused connection, a shutdown or restart, exhausted resources, a lock or a statement
+# that waited past its timeout. Program limits (54) and other states are the statement's own.
+_POSTGRES_OUTAGE_CLASSES = ("08", "53")
+_POSTGRES_OUTAGES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05", "55P03", "57014"})
 
 
 def is_outage(error: BaseException) -> bool:
@@ -47,11 +53,19 @@ def is_outage(error: BaseException) -> bool:
     (unreachable, restarting, locked past waiting), not that a statement was wrong."""
     seen: BaseException | None = error
     while seen is not None:
+        if isinstance(seen, ConnectionUnavailableError):
+            return True  # The event store's pool waited past its timeout.
         if isinstance(seen, psycopg.OperationalError):
-            return True  # Connection lost or refused, pool exhausted, query cancelled.
+            state = seen.sqlstate
+            # No SQLSTATE: the client's own failure to connect, or its pool's timeout.
+            return (
+                state is None
+                or state[:2] in _POSTGRES_OUTAGE_CLASSES
+                or (state in _POSTGRES_OUTAGES)
+            )
         if isinstance(seen, sqlite3.OperationalError):
             return any(words in str(seen) for words in _SQLITE_OUTAGES)
-        seen = seen.__cause__ or seen.__context__
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
     return False
 
 

@@ -112,8 +112,8 @@ class ProjectingSQLiteApplicationRecorder(_WritesBesideEvents, SQLiteApplication
         return {UUID(str(row[0])): int(row[1]) for row in rows}
 
     def read_on_writer(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        """One read, on the connection that writes the events: its cached pages are current,
-        where another connection would read them again after every write here."""
+        """One read, on one of the connections that write the events: their cached pages are
+        current, where a connection of ours would read them again after every write there."""
         with self.datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()
             cursor.execute(sql.replace("%s", "?"), params)

@@ -46,6 +46,12 @@ class SQLiteFactory(LibrarySQLiteFactory):
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         library_pool = self.datastore.pool  # Not used yet: it has no connection to close.
+        # NOTE: a thread waits for the pool's one writer as long as SQLite waits for the file's
+        # lock (the pool's own default is 5 s): the writer may itself be waiting for another
+        # process's transaction, and the waiting threads then answered 500s.
+        lock_timeout = library_pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT
         self.datastore.pool = StatementCachingPool(
-            db_name=library_pool.db_name, lock_timeout=library_pool.lock_timeout
+            db_name=library_pool.db_name,
+            lock_timeout=library_pool.lock_timeout,
+            pool_timeout=float(lock_timeout),
         )

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import falcon.testing
 import psycopg
 import pytest
-from eventsourcing.persistence import OperationalError, ProgrammingError
+from eventsourcing.persistence import (
+    ConnectionUnavailableError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from api.app import create_app
-from store.backend import open_backend
+from store.backend import Backend, open_backend, open_backend_when_reachable
 from store.database import is_outage
 from tests.databases import DatabaseFactory, postgres_server
 from tests.tenants import TenantFactory
@@ -64,16 +69,64 @@ def test_an_unreachable_database_is_a_503_until_it_is_back(databases: DatabaseFa
         backend.close()
 
 
+def test_a_worker_started_while_the_database_is_down_waits_for_it(
+    databases: DatabaseFactory,
+) -> None:
+    # gunicorn stops altogether when a worker fails to start: it must wait instead.
+    url = databases.create("postgresql")
+    setup = open_backend(url)
+    try:
+        tenant = TenantFactory(setup, falcon.testing.TestClient(create_app(setup))).create()
+    finally:
+        setup.close()
+    started: list[Backend] = []
+
+    with refusing_connections(url.dbname):
+        starting = threading.Thread(
+            target=lambda: started.append(open_backend_when_reachable(url, pause=0.2))
+        )
+        starting.start()
+        starting.join(timeout=1.5)
+        assert starting.is_alive()  # Still waiting.
+    starting.join(timeout=30)
+    try:
+        client = falcon.testing.TestClient(create_app(started[0]))
+        result = client.simulate_get(tenant.path("insights"), headers=tenant.headers)
+    finally:
+        started[0].close()
+
+    assert (result.status_code, result.json["count"]) == (200, 0)
+
+
+def _raised_from_none() -> Exception:
+    try:
+        try:
+            raise psycopg.OperationalError("lost")
+        except psycopg.OperationalError:
+            raise ValueError("a bug, raised while handling it") from None
+    except ValueError as error:
+        return error
+
+
 @pytest.mark.parametrize(
     ("error", "outage"),
     [
         (psycopg.OperationalError("connection refused"), True),
+        (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (psycopg.errors.CannotConnectNow("the database system is starting up"), True),
+        (psycopg.errors.TooManyConnections("too many clients"), True),
+        (psycopg.errors.LockNotAvailable("lock timeout"), True),
+        (ConnectionUnavailableError("Timed out waiting for return of writer"), True),
         (sqlite3.OperationalError("database is locked"), True),
         (sqlite3.OperationalError("unable to open database file"), True),
+        (psycopg.errors.ProgramLimitExceeded("index row size exceeds maximum"), False),
+        (psycopg.errors.ObjectNotInPrerequisiteState("not in prerequisite state"), False),
+        (sqlite3.OperationalError("database table is locked"), False),
         (sqlite3.OperationalError("no such table: insights"), False),
         (sqlite3.OperationalError('near "SELEC": syntax error'), False),
         (psycopg.errors.UndefinedTable("relation does not exist"), False),
         (ValueError("database is locked"), False),
+        (_raised_from_none(), False),
     ],
 )
 def test_only_errors_of_availability_count_as_an_outage(error: Exception, outage: bool) -> None:
