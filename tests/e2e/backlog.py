@@ -44,9 +44,19 @@ class UnprojectedBackend(Backend):
     """A real backend whose writes stop after the save: the events are in the logs, the read
     models do not know of them until a projection worker (or the next catch-up) applies them."""
 
-    def record(self, *aggregates: Aggregate, read: Mapping[UUID, int] | None = None) -> int:
+    def record(
+        self,
+        *aggregates: Aggregate,
+        read: Mapping[UUID, int] | None = None,
+        claimed: Mapping[str, int] | None = None,
+    ) -> int:
         # Single-threaded backlogs: nothing can change what was `read` before the save.
-        return _save_only(self.events.save(*aggregates))
+        position = _save_only(self.events.save(*aggregates))
+        # Taken for good, as the saving transaction would: later creates must not draw them.
+        with self.database.transaction(write=True) as cursor:
+            for name, value in (claimed or {}).items():
+                self.sequences.claim(cursor, name, value)
+        return position
 
     def record_views(self, *batches: Aggregate) -> int:
         return _save_only(self.views.save(*batches))
