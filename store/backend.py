@@ -35,7 +35,7 @@ from store.analytics_sqlite import SqliteAnalyticsEvents
 from store.config import ConfigError, DatabaseUrl
 from store.database import Cursor, Database, is_outage
 from store.event_store import EventStore, ViewStore
-from store.postgres_database import PostgresDatabase
+from store.postgres_database import RECONNECT_SECONDS, PostgresDatabase
 from store.sequences import Sequences
 from store.sqlite_database import SqliteDatabase
 
@@ -251,16 +251,23 @@ def open_backend(
     views = ViewStore(
         env=url.eventsourcing_env(create_table=create_tables, views=True, hash_chain=hash_chain)
     )
+    if url.backend == "postgresql":
+        for store in (events, views):
+            # The library sets no such limit: read when a pool starts reconnecting.
+            recorder: Any = store.recorder
+            recorder.datastore.pool.reconnect_timeout = RECONNECT_SECONDS
     database: Database = (
         SqliteDatabase(url.sqlite_path) if url.backend == "sqlite" else PostgresDatabase(url)
     )
-    recorder: Any = events.recorder
+    events_recorder: Any = events.recorder
     return Backend(
         url=url,
         events=events,
         views=views,
         database=database,
-        sequences=Sequences(database, recorder.read_on_writer if url.backend == "sqlite" else None),
+        sequences=Sequences(
+            database, events_recorder.read_on_writer if url.backend == "sqlite" else None
+        ),
         projector=Projector(events, database, projections(database.dialect)),
         view_projector=Projector(views, database, view_projections()),
         analytics=SqliteAnalyticsEvents(url.analytics_sqlite_path)

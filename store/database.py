@@ -45,7 +45,10 @@ _SQLITE_OUTAGES = (
 # or refused connection, a shutdown or restart, exhausted resources, a lock or a statement
 # that waited past its timeout. Program limits (54) and other states are the statement's own.
 _POSTGRES_OUTAGE_CLASSES = ("08", "53")
-_POSTGRES_OUTAGES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05", "55P03", "57014"})
+_POSTGRES_OUTAGES = frozenset(
+    {"57P01", "57P02", "57P03", "57P04", "57P05", "55P03", "57014", "25P03"}
+)
+"""25P03: the server ended a transaction whose client went silent (a network gone quiet)."""
 
 
 def is_outage(error: BaseException) -> bool:
@@ -55,14 +58,12 @@ def is_outage(error: BaseException) -> bool:
     while seen is not None:
         if isinstance(seen, ConnectionUnavailableError):
             return True  # The event store's pool waited past its timeout.
-        if isinstance(seen, psycopg.OperationalError):
+        if isinstance(seen, psycopg.Error):
             state = seen.sqlstate
-            # No SQLSTATE: the client's own failure to connect, or its pool's timeout.
-            return (
-                state is None
-                or state[:2] in _POSTGRES_OUTAGE_CLASSES
-                or (state in _POSTGRES_OUTAGES)
-            )
+            if state is None:
+                # The client's own failure to connect, or its pool's timeout.
+                return isinstance(seen, psycopg.OperationalError)
+            return state[:2] in _POSTGRES_OUTAGE_CLASSES or state in _POSTGRES_OUTAGES
         if isinstance(seen, sqlite3.OperationalError):
             return any(words in str(seen) for words in _SQLITE_OUTAGES)
         seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)

@@ -19,6 +19,10 @@ READ_ATTEMPTS = 3
 WAIT_SECONDS = 5
 """How long a request waits for a connection: when the server is down, it gets a 503 this
 soon, well within a worker's timeout."""
+RECONNECT_SECONDS = 3.0
+"""How long a pool keeps retrying, with growing pauses, before it gives up until the next
+request. psycopg_pool's 300 s let its pauses grow to a minute: after an outage of a minute or
+two, requests went on failing for 20-30 s once the server was back."""
 MAX_READERS = 8
 REBUILD_LOCK = 73_638_401  # Any constant: the advisory lock key of rebuilds.
 
@@ -77,6 +81,7 @@ class PostgresDatabase(Database):
             open=False,
             name="insightlog",
             timeout=WAIT_SECONDS,
+            reconnect_timeout=RECONNECT_SECONDS,
             kwargs={"autocommit": True, "options": options, "connect_timeout": WAIT_SECONDS},
         )
         self._opened = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,6 +23,8 @@ from store.database import is_outage
 from tests.databases import DatabaseFactory, postgres_server
 from tests.tenants import TenantFactory
 
+OUTAGE_SECONDS = 12
+"""Long enough for the pools' pauses between attempts to grow past a request's wait."""
 UNAVAILABLE = {
     "type": "server_error",
     "code": "unavailable",
@@ -67,6 +70,31 @@ def test_an_unreachable_database_is_a_503_until_it_is_back(databases: DatabaseFa
         assert tenant.post("insights", json={"name": "Back"}).status_code == 201
     finally:
         backend.close()
+
+
+def test_after_a_longer_outage_the_first_requests_succeed(databases: DatabaseFactory) -> None:
+    # Pools retry with growing pauses while the server is away; after an outage of a minute or
+    # so they slept through its return, and requests went on failing for 20-30 s.
+    url = databases.create("postgresql")
+    backend = open_backend(url)
+    try:
+        tenant = TenantFactory(backend, falcon.testing.TestClient(create_app(backend))).create()
+        tenant.create_insight(name="Kept")
+        with refusing_connections(url.dbname):
+            ends = time.monotonic() + OUTAGE_SECONDS
+            during = []
+            while time.monotonic() < ends:
+                during.append(tenant.get("insights").status_code)
+                during.append(tenant.post("insights", json={"name": "Lost?"}).status_code)
+
+        listed = tenant.get("insights")
+        created = tenant.post("insights", json={"name": "Back"})
+    finally:
+        backend.close()
+
+    assert set(during) == {503}
+    assert (listed.status_code, listed.json["count"]) == (200, 1)
+    assert created.status_code == 201
 
 
 def test_a_worker_started_while_the_database_is_down_waits_for_it(
@@ -116,6 +144,8 @@ def _raised_from_none() -> Exception:
         (psycopg.errors.CannotConnectNow("the database system is starting up"), True),
         (psycopg.errors.TooManyConnections("too many clients"), True),
         (psycopg.errors.LockNotAvailable("lock timeout"), True),
+        (psycopg.errors.IdleInTransactionSessionTimeout("idle-in-transaction timeout"), True),
+        (psycopg.errors.UniqueViolation("duplicate key"), False),
         (ConnectionUnavailableError("Timed out waiting for return of writer"), True),
         (sqlite3.OperationalError("database is locked"), True),
         (sqlite3.OperationalError("unable to open database file"), True),
