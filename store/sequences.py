@@ -31,7 +31,7 @@ class Sequences:
     which a create detects (its aggregate exists) and answers by drawing another."""
 
     def __init__(self, database: Database, read_on_writer: ReadOne | None = None) -> None:
-        """`read_on_writer` (SQLite): a read on the connection that writes the events."""
+        """`read_on_writer` (SQLite): a read on one of the connections that write the events."""
         self._database = database
         self._read = read_on_writer or database.execute_one
         self._lock = threading.Lock()
