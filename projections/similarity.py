@@ -32,11 +32,7 @@ def _trigrams(text: str) -> tuple[str, ...]:
 def written_trigrams(text: str) -> set[str]:
     """The distinct word trigrams of a text being written, not cached: caching every text
     written would push out those searches score again and again."""
-    grams: set[str] = set()
-    for word in _WORD.findall(text.lower()):
-        padded = f"  {word} "
-        grams.update([padded[i : i + 3] for i in range(len(padded) - 2)])
-    return grams
+    return set(_trigrams.__wrapped__(text))
 
 
 def word_trigrams(text: str) -> list[str]:

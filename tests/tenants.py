@@ -13,6 +13,19 @@ from store.keys import Keys
 from store.tenancy import Tenancy
 
 
+@dataclass(frozen=True)
+class Member:
+    """A member of a project and their `*` key."""
+
+    name: str
+    user_id: int
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
 @dataclass
 class Tenant:
     """A project with one member who holds a key, and helpers to call the API as them."""

@@ -16,6 +16,7 @@ import pytest
 from api.app import create_app
 from store.backend import Backend, open_backend
 from tests.bodies import NOT_FOUND, TRENDS
+from tests.clock import Clock
 from tests.tenants import Tenant, TenantFactory
 
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")
@@ -60,16 +61,6 @@ def assert_datetimes_are_utc_z(document: Any) -> None:
     assert found, "no datetime fields found"
     for key, value in found:
         assert value is None or DATETIME.match(value), f"{key}={value!r}"
-
-
-class Clock:
-    """A clock the test sets by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +76,6 @@ def audit_verify(url: DatabaseUrl) -> Verification:
 
 
 # ---------------------------------------------------------------------------- a settable clock
-
-
-class Clock:
-    """The backend's clock, set by the test before each command."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 # ---------------------------------------------------------------------------- many events, fast

@@ -19,6 +19,7 @@ from tests.api.capture.support import (
     stored_uuids,
     the_one_stored,
 )
+from tests.clock import Clock
 from tests.tenants import Tenant, TenantFactory
 
 NOW = datetime(2024, 3, 15, 12, 0, 0, tzinfo=UTC)
@@ -26,16 +27,6 @@ NOW = datetime(2024, 3, 15, 12, 0, 0, tzinfo=UTC)
 
 # ---------------------------------------------------------------------------------------------
 # Timestamps, at instants a test clock chooses
-
-
-class Clock:
-    """A clock the test sets by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 
 from api.app import create_app
 from store.backend import Backend, open_backend
-from tests.api.insight_activity.support import SPRING, Clock, Clocked
+from tests.api.insight_activity.support import SPRING, Clocked
+from tests.clock import Clock
 from tests.databases import DatabaseFactory
 from tests.tenants import TenantFactory
 

@@ -10,6 +10,7 @@ from typing import Any
 import falcon.testing
 
 from store.backend import Backend
+from tests.clock import Clock
 from tests.tenants import Tenant, TenantFactory
 
 SPRING = datetime(2024, 3, 15, 12, 0, 0, tzinfo=UTC)
@@ -59,16 +60,6 @@ def patch(tenant: Tenant, insight_id: int, body: dict[str, Any]) -> dict[str, An
 
 def verbs(items: list[dict[str, Any]]) -> list[str]:
     return [item["activity"] for item in items]
-
-
-class Clock:
-    """A clock the test sets by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

@@ -9,7 +9,8 @@ from typing import Any
 
 import falcon.testing
 
-from tests.tenants import Tenant
+from tests.clock import Clock
+from tests.tenants import Member, Tenant
 
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 TRENDS = {
@@ -69,30 +70,6 @@ def editable(shape: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------
 # A project whose clock the test sets, and the story of one insight in it
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, instant: datetime) -> None:
-        self.now = instant
-
-
-@dataclass(frozen=True)
-class Member:
-    name: str
-    user_id: int
-    key: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
 
 
 @dataclass

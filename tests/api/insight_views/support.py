@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import falcon.testing
 
 from store.backend import Backend
 from store.tenancy import Tenancy
-from tests.tenants import Tenant
+from tests.clock import Clock
+from tests.tenants import Member, Tenant
 
 # Reference §5.3 (InsightBasic, without `search_match_type` when nothing was searched).
 BASIC_KEYS = frozenset(
@@ -30,33 +31,6 @@ EMPTY_TRENDING = {"count": 0, "next": None, "previous": None, "results": []}
 
 # ---------------------------------------------------------------------------------------------
 # A project whose clock the test sets, its members and environments
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@dataclass(frozen=True)
-class Member:
-    """A member of the project and their `*` key."""
-
-    name: str
-    user_id: int
-    key: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
 
 
 @dataclass

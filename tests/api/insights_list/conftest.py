@@ -9,7 +9,8 @@ import pytest
 
 from api.app import create_app
 from store.backend import Backend, open_backend
-from tests.api.insights_list.support import START, Clock
+from tests.api.insights_list.support import START
+from tests.clock import Clock
 from tests.tenants import Tenant, TenantFactory
 
 

@@ -3,7 +3,7 @@ test_insights_search_text): listing, creating and patching insights, a hand-set 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.tenants import Tenant
@@ -44,19 +44,6 @@ def patch_insight(tenant: Tenant, insight: dict[str, Any], **fields: Any) -> dic
     result = tenant.patch(f"insights/{insight['id']}", json=fields)
     assert result.status_code == 200, result.text
     return dict(result.json)
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def _row(tenant: Tenant, name: str) -> dict[str, Any]:

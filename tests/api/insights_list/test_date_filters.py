@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.insights_list.support import Clock, _row, listing, names, patch_insight
+from tests.api.insights_list.support import _row, listing, names, patch_insight
 from tests.bodies import validation_error
+from tests.clock import Clock
 from tests.tenants import Tenant
 
 

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.insights_list.support import HOST, Clock, listing, name_set, names, patch_insight
+from tests.api.insights_list.support import HOST, listing, name_set, names, patch_insight
 from tests.bodies import validation_error
+from tests.clock import Clock
 from tests.tenants import Tenant
 
 

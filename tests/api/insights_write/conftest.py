@@ -10,7 +10,8 @@ import pytest
 
 from api.app import create_app
 from store.backend import Backend, open_backend
-from tests.api.insights_write.support import START, Clock
+from tests.api.insights_write.support import START
+from tests.clock import Clock
 from tests.tenants import Tenant, TenantFactory
 
 

@@ -3,7 +3,7 @@ hand-set clock."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.tenants import Tenant
@@ -45,16 +45,3 @@ def patch(tenant: Tenant, insight: dict[str, Any], **fields: Any) -> dict[str, A
 
 def listed_names(tenant: Tenant) -> list[str | None]:
     return [row["name"] for row in tenant.get("insights").json["results"]]
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.insights_write.support import FULL_KEYS, TRENDS, Clock, patch, retrieve
+from tests.api.insights_write.support import FULL_KEYS, TRENDS, patch, retrieve
 from tests.bodies import NOT_FOUND, validation_error
+from tests.clock import Clock
 from tests.tenants import Tenant
 
 FUNNELS = {"kind": "InsightVizNode", "source": {"kind": "FunnelsQuery", "series": []}}

@@ -18,7 +18,8 @@ from store.dashboards import DashboardCommands
 from store.insights import InsightCommands
 from store.tenancy import Tenancy
 from store.views import ViewCommands
-from tests.e2e.audit_helpers import Clock, audit_log, jsonl_entries
+from tests.clock import Clock
+from tests.e2e.audit_helpers import audit_log, jsonl_entries
 from tests.e2e.processes import cli, cli_json, query
 
 Entry = dict[str, Any]
