@@ -145,7 +145,7 @@ def write_backlog(backend: Backend, rng: random.Random, commands: int) -> Backlo
     backlog = Backlog(tenant)
     tenancy, keys = Tenancy(backend), Keys(backend)
     dashboards, insights = DashboardCommands(backend), InsightCommands(backend)
-    where = {
+    where: dict[str, Any] = {
         "project_id": tenant.project_id,
         "environment_id": tenant.environment_id,
         "actor_id": tenant.owner_id,
@@ -277,7 +277,10 @@ def write_bulk(
 ) -> None:
     """Many insights (some renamed) and views of them, saved `chunk` aggregates at a time:
     a large log, quickly."""
-    where = {"project_id": tenant.project_id, "environment_id": tenant.environment_id}
+    where: dict[str, Any] = {
+        "project_id": tenant.project_id,
+        "environment_id": tenant.environment_id,
+    }
     for start in range(0, insights, chunk):
         made: list[Insight] = []
         for _ in range(min(chunk, insights - start)):
@@ -388,8 +391,8 @@ def query_write(url: DatabaseUrl, sql: str, params: tuple[Any, ...] = ()) -> Non
         finally:
             connection.close()
     else:
-        with psycopg.connect(url.conninfo, autocommit=True) as connection:
-            connection.execute(sql, params)
+        with psycopg.connect(url.conninfo, autocommit=True) as postgres:
+            postgres.execute(sql, params)
 
 
 def log_heads(url: DatabaseUrl) -> dict[str, int]:

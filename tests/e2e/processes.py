@@ -131,8 +131,8 @@ def _sql(url: DatabaseUrl) -> Iterator[Any]:
         finally:
             connection.close()
     else:
-        with psycopg.connect(url.conninfo, autocommit=True) as connection:
-            yield connection
+        with psycopg.connect(url.conninfo, autocommit=True) as postgres:
+            yield postgres
 
 
 def query(url: DatabaseUrl, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -144,8 +144,8 @@ def analytics_rows(url: DatabaseUrl, sql: str, params: tuple[Any, ...]) -> list[
             return [tuple(row) for row in connection.execute(sql.replace("%s", "?"), params)]
         finally:
             connection.close()
-    with psycopg.connect(url.conninfo, autocommit=True) as connection:
-        return [tuple(row) for row in connection.execute(sql, params).fetchall()]
+    with psycopg.connect(url.conninfo, autocommit=True) as postgres:
+        return [tuple(row) for row in postgres.execute(sql, params).fetchall()]
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,7 @@ def bulk_projected(url: DatabaseUrl, count: int) -> Dump:
 
 def one_of_each(backend: Any, tenant: BacklogTenant) -> dict[str, Any]:
     """One write of each kind, recorded by `backend`; returns what to look for."""
-    where = {
+    where: dict[str, Any] = {
         "project_id": tenant.project_id,
         "environment_id": tenant.environment_id,
         "actor_id": tenant.owner_id,
@@ -399,6 +400,10 @@ def tracked(url: DatabaseUrl, log: str) -> int:
     return int(query(url, sql, names)[0][0])
 
 
+def _reached(url: DatabaseUrl, log: str, target: float) -> bool:
+    return tracked(url, log) >= target
+
+
 def top_up(
     url: DatabaseUrl, backend: Any, tenant: BacklogTenant, rng: random.Random, log: str
 ) -> None:
@@ -439,7 +444,7 @@ class TestWorkerSurvivesSigkill:
                     start, head = tracked(fresh_url, moment), log_heads(fresh_url)[moment]
                     target = start + rng.uniform(0.0, 1.0) * (head - start - KILL_MARGIN)
                     worker.wait_until(
-                        lambda log=moment, target=target: tracked(fresh_url, log) >= target,
+                        partial(_reached, fresh_url, moment, target),
                         60,
                         interval=0.002,
                         what=f"{moment} at {target}",

@@ -39,7 +39,7 @@ def _renamed_often(url: DatabaseUrl) -> int:
             organization="Engines",
             project="Difference",
         )
-        where = {"project_id": ada.project_id, "environment_id": ada.environment_id}
+        where: dict[str, Any] = {"project_id": ada.project_id, "environment_id": ada.environment_id}
         insights = InsightCommands(backend)
         insight_id = insights.create(**where, actor_id=ada.user_id, values={"name": "Step 000"})
         for step in range(1, UPDATES + 1):
@@ -108,7 +108,7 @@ def test_a_forged_snapshot_is_reported_at_the_event_it_stands_for(
     # What the product would show: the forgery, though every event is intact.
     backend = open_backend(url)
     try:
-        loaded = backend.events.repository.get(
+        loaded: Insight = backend.events.repository.get(
             Insight.create_id(insight_id), version=SNAPSHOT_VERSION
         )
         assert loaded.values["name"] == "Forged"
@@ -205,7 +205,8 @@ def test_a_snapshot_saved_during_the_check_is_left_for_the_next_one(
     backend = open_backend(url)
     try:
         recorder: Any = backend.events.recorder
-        last_hashed, written = recorder.last_hashed, []
+        last_hashed = recorder.last_hashed
+        written: list[int] = []
 
         def head_then_a_snapshot() -> int:
             head = last_hashed()

@@ -9,6 +9,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,7 +78,7 @@ def write_history(url: DatabaseUrl) -> None:
         )
         keys = Keys(backend)
         keys.revoke(keys.create(email=ada_email, scopes=["insight:read"], label="Nightly").id)
-        where = {
+        where: dict[str, Any] = {
             "project_id": ada.project_id,
             "environment_id": ada.environment_id,
             "actor_id": ada.user_id,
@@ -614,8 +615,9 @@ class TestVerifyBesideWriters:
     ) -> None:
         backend = open_backend(history.url)
         try:
-            recorder = backend.events.recorder
-            select_hashes, written = recorder.select_hashes, []
+            recorder: Any = backend.events.recorder
+            select_hashes = recorder.select_hashes
+            written: list[int] = []
 
             def hashes_after_a_write(after: int, limit: int) -> list[tuple[int, bytes]]:
                 if not written:  # A writer commits between the check's reads.

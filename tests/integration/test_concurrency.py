@@ -123,9 +123,9 @@ class TestConcurrentPatches:
 
         # Check each update either landed exactly once or was refused with a clean 409:
         # its own event, in the order the worker sent them, and the worker's last one wins.
-        final = workers[1].events.repository.get(Insight.create_id(insight_id))
+        final: Insight = workers[1].events.repository.get(Insight.create_id(insight_id))
         assert final.version == 1 + sum(len(revisions) for revisions in landed)
-        history = list(workers[2].events.events.get(Insight.create_id(insight_id)))[1:]
+        history: list[Any] = list(workers[2].events.events.get(Insight.create_id(insight_id)))[1:]
         for worker, field in enumerate(fields):
             revisions = [0, *landed[worker]]
             assert final.values[field] == value_of[worker](revisions[-1])
@@ -149,7 +149,7 @@ class TestConcurrentPatches:
             actor_id=acme.user_id,
             values={"name": "Churn"},
         )
-        changes = [
+        changes: list[dict[str, Any]] = [
             {"name": "Churn by week"},
             {"description": "Weekly churn"},
             {"order": 7},
@@ -202,7 +202,7 @@ class TestConcurrentPatches:
             )
         )
 
-        final = workers[0].events.repository.get(Insight.create_id(insight_id))
+        final: Insight = workers[0].events.repository.get(Insight.create_id(insight_id))
         assert final.values["tags"] in [sorted(s) for s in sets]
         assert final.version == 1 + WORKERS
         stored = workers[1].database.query(
@@ -216,7 +216,7 @@ class TestRevertBesideAnEdit:
         self, workers: list[Backend], acme: Bootstrapped
     ) -> None:
         ours, theirs = InsightCommands(workers[0]), InsightCommands(workers[1])
-        where = {
+        where: dict[str, Any] = {
             "project_id": acme.project_id,
             "environment_id": acme.environment_id,
             "actor_id": acme.user_id,
@@ -224,7 +224,7 @@ class TestRevertBesideAnEdit:
         insight_id = ours.create(**where, values={"name": "Signups", "description": "Weekly"})
         ours.update(**where, insight_id=insight_id, values={"name": "Renamed"})
         record = workers[0].record
-        edits = []
+        edits: list[int] = []
 
         def record_after_an_edit(*aggregates: Any, **options: Any) -> int:
             # Another worker edits a field the revert found unchanged, just before it saves.
@@ -236,7 +236,7 @@ class TestRevertBesideAnEdit:
         workers[0].record = record_after_an_edit  # type: ignore[method-assign]
         InsightHistoryService(workers[0]).revert(**where, insight_id=insight_id, version=1)
 
-        final = workers[2].events.repository.get(Insight.create_id(insight_id))
+        final: Insight = workers[2].events.repository.get(Insight.create_id(insight_id))
         assert (final.version, edits) == (4, [1])
         assert {field: final.values[field] for field in ("name", "description")} == {
             "name": "Signups",
@@ -335,7 +335,10 @@ class TestConsistentReads:
         # A write committed between reading a page and reading its tiles showed an insight
         # with its old name and its new dashboards: a state no write produced.
         reader_backend, writer_backend = workers[0], workers[1]
-        where = {"project_id": acme.project_id, "environment_id": acme.environment_id}
+        where: dict[str, Any] = {
+            "project_id": acme.project_id,
+            "environment_id": acme.environment_id,
+        }
         boards = [
             DashboardCommands(writer_backend).create(
                 **where, actor_id=acme.user_id, values={"name": name}
@@ -402,7 +405,8 @@ class TestLinksToDashboardsDeletedMeanwhile:
     ) -> list[int]:
         """Make `commands` see `board` live the first time, then delete it from another
         worker before the save."""
-        refs, deleted = commands._dashboards.refs, []
+        refs = commands._dashboards.refs
+        deleted: list[int] = []
 
         def refs_then_delete(*args: Any) -> Any:
             found = refs(*args)
@@ -463,7 +467,7 @@ class TestLinksToDashboardsDeletedMeanwhile:
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         commands = InsightCommands(workers[0])
-        where = {
+        where: dict[str, Any] = {
             "project_id": acme.project_id,
             "environment_id": acme.environment_id,
             "actor_id": acme.user_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from typing import Any
 
 import psycopg
 import pytest
@@ -51,7 +52,7 @@ class TestInsertValues:
         wanted = [(k, f"v{k}") for k in range(1_200)]
 
         with fresh_backend.database.transaction(write=True) as cursor:
-            connection = cursor._cursor.connection  # type: ignore[attr-defined]
+            connection = cursor._cursor.connection
             connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
             cursor.insert_values("INSERT INTO scratch (k, v)", wanted)
 
@@ -98,7 +99,9 @@ class TestPostgresReads:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
         with database.transaction() as cursor:
-            answer, new_pid = cursor.execute("SELECT 41 + 1, pg_backend_pid()").fetchone() or ()
+            row = cursor.execute("SELECT 41 + 1, pg_backend_pid()").fetchone()
+        assert row is not None
+        answer, new_pid = row
 
         assert (answer, new_pid != pid) == (42, True)
 
@@ -170,7 +173,9 @@ def test_a_read_transaction_sees_one_snapshot_for_all_its_statements(
     _scratch_table(fresh_backend)
     _insert_elsewhere(fresh_backend, 1)
     with fresh_backend.database.transaction() as cursor:
-        (counted,) = cursor.execute("SELECT count(*) FROM scratch").fetchone() or ()
+        row = cursor.execute("SELECT count(*) FROM scratch").fetchone()
+        assert row is not None
+        (counted,) = row
         _insert_elsewhere(fresh_backend, 2)
         listed = cursor.execute("SELECT k FROM scratch ORDER BY k").fetchall()
 
@@ -200,7 +205,7 @@ def test_sqlites_integrity_check_finds_every_table_sound_after_insight_writes(
         email="ann@example.com", first_name="Ann", last_name="", organization="O", project="P"
     )
     commands = InsightCommands(fresh_backend)
-    scope = {"project_id": owner.project_id, "environment_id": owner.environment_id}
+    scope: dict[str, Any] = {"project_id": owner.project_id, "environment_id": owner.environment_id}
     insight_id = commands.create(
         **scope, actor_id=owner.user_id, values={"name": "Signups", "tags": ["growth"]}
     )
@@ -236,6 +241,8 @@ class TestDurability:
     def test_a_durable_commit_waits_for_the_disk_and_a_read_model_commit_need_not(
         self, fresh_backend: Backend
     ) -> None:
+        analytics: object
+        read_models: object
         if fresh_backend.url.backend == "postgresql":
             setting = "SHOW synchronous_commit"
             analytics, read_models = "on", "off"

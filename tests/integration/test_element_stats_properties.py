@@ -161,7 +161,7 @@ def queries(draw: st.DrawFn) -> Query:
         params["date_to"] = (
             f"-{back}d" if kind == "relative" and back >= 0 else last_day.isoformat()
         )
-    events = ELEMENT_EVENTS
+    events: tuple[str, ...] = ELEMENT_EVENTS
     if draw(st.booleans()):
         events = tuple(
             draw(st.lists(st.sampled_from(ELEMENT_EVENTS), min_size=1, max_size=3, unique=True))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 import pytest
+from eventsourcing.domain import Aggregate
 
 from domain.dashboard import Dashboard
 from domain.element import Element
@@ -89,7 +90,7 @@ def test_a_reissued_id_draws_another(fresh_backend: Backend, kind: str) -> None:
 
     assert second > first
     for created in (first, second):
-        aggregate = fresh_backend.events.repository.get(aggregate_id(created))
+        aggregate: Aggregate = fresh_backend.events.repository.get(aggregate_id(created))
         assert (aggregate.version, aggregate.id) == (1, aggregate_id(created))
 
 

@@ -269,13 +269,14 @@ def _view_batches(store: Application[Any], after: int) -> list[Batch]:
     while True:
         notifications = store.recorder.select_notifications(start=start, limit=500, topics=topics)
         for notification in notifications:
-            event = store.mapper.to_domain_event(notification)
+            event: Any = store.mapper.to_domain_event(notification)
             if isinstance(event, Insight.Created):
                 if event.values.get("deleted"):
                     continue
                 user_id, insight_ids = event.actor_id, (event.insight_id,)
             else:
                 user_id, insight_ids = event.user_id, tuple(event.insight_ids)
+            assert user_id is not None
             batches.append(
                 Batch(
                     int(event.environment_id),

@@ -350,12 +350,12 @@ def element_lists(*, quotes: bool) -> st.SearchStrategy[list[dict[str, Any]]]:
     """
     forbidden = "\\" if quotes else '\\"'
     values = st.text(
-        st.characters(blacklist_categories=("Cs",), blacklist_characters=forbidden),
+        st.characters(exclude_categories=["Cs"], exclude_characters=forbidden),
         min_size=1,
         max_size=12,
     )
     class_names = st.text(
-        st.characters(blacklist_categories=("Z", "C"), blacklist_characters='";.='),
+        st.characters(exclude_categories=["Z", "C"], exclude_characters='";.='),
         min_size=1,
         max_size=10,
     )

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -190,7 +190,9 @@ def state_of(aggregate: Aggregate) -> dict[str, Any]:
 class SnapshottingStore(Application[UUID]):
     """Snapshots every third insight version, so replays start from snapshots too."""
 
-    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {Insight: 3}
+    snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {
+        Insight: 3
+    }
 
 
 def in_memory(cls: type[Application[UUID]] = EventStore) -> Application[UUID]:
@@ -528,6 +530,13 @@ def new_insight(**values: Any) -> Insight:
     )
 
 
+def last_changes(insight: Insight) -> list[dict[str, Any]]:
+    """The field changes recorded by the insight's newest pending event."""
+    event = insight.pending_events[-1]
+    assert isinstance(event, Insight.Changed)
+    return event.changes
+
+
 class TestCreate:
     def test_created_insight_has_the_defaults_for_fields_not_given(self) -> None:
         insight = new_insight(name="Weekly signups")
@@ -557,7 +566,7 @@ class TestUpdate:
         )
 
         assert recorded is True
-        assert insight.pending_events[-1].changes == []
+        assert last_changes(insight) == []
         assert (insight.last_modified_at, insight.last_modified_by) == (later, BEA)
 
     def test_an_update_that_changes_nothing_records_nothing(self) -> None:
@@ -583,9 +592,7 @@ class TestUpdate:
         )
 
         assert insight.values["saved"] is True
-        assert {"field": "saved", "before": False, "after": True} in insight.pending_events[
-            -1
-        ].changes
+        assert {"field": "saved", "before": False, "after": True} in last_changes(insight)
 
     def test_later_edits_of_the_caller_values_do_not_leak_into_the_aggregate(self) -> None:
         insight = new_insight(name="Isolated")
@@ -597,7 +604,7 @@ class TestUpdate:
         filters["events"].append({"id": "signed_up"})
 
         assert insight.values["filters"] == {"insight": "TRENDS", "events": [{"id": "$pageview"}]}
-        assert insight.pending_events[-1].changes[0]["after"] == insight.values["filters"]
+        assert last_changes(insight)[0]["after"] == insight.values["filters"]
 
     @pytest.mark.parametrize(
         ("before", "after"),
@@ -614,7 +621,7 @@ class TestUpdate:
         assert recorded is True
         assert insight.values["filters"] == {"x": after}
         assert json.dumps(insight.values["filters"]) == json.dumps({"x": after})
-        assert insight.pending_events[-1].changes == [
+        assert last_changes(insight) == [
             {"field": "filters", "before": {"x": before}, "after": {"x": after}}
         ]
 

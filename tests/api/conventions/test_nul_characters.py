@@ -16,7 +16,7 @@ from tests.tenants import Tenant, TenantFactory
 # NUL characters: PostgreSQL text cannot hold them, so each case gets a brand-new database
 # (a failure here must not poison the database the other tests share).
 
-NUL_WRITES = [
+NUL_WRITES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "insights", {"name": "nul\x00name"}),
     ("POST", "insights", {"description": "nul\x00description"}),
     ("POST", "insights", {"derived_name": "nul\x00derived"}),

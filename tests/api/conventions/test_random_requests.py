@@ -13,9 +13,7 @@ from tests.tenants import Tenant
 # ---------------------------------------------------------------------------------------------
 # Property test: random bodies and query strings.
 
-_TEXT = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30
-)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=30)
 _JSON = st.recursive(
     st.none()
     | st.booleans()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import falcon.testing
 import orjson
@@ -19,7 +20,8 @@ STANDARD_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 def answered_methods(route: ServedRoute) -> set[str]:
     """What a route answers other than 405: its responders less those its resource refuses,
     and HEAD wherever GET."""
-    resource = next(iter(route.responders.values())).__self__
+    responder: Any = next(iter(route.responders.values()))
+    resource = responder.__self__
     answered = set(route.methods) - getattr(resource, "refused_methods", frozenset())
     return answered | {"HEAD"} if "GET" in answered else answered
 

@@ -10,7 +10,7 @@ from tests.api.elements.support import BUY_BUTTON, SHAPE, call, create, invalid,
 from tests.bodies import ELEMENT_FIELDS
 from tests.tenants import Tenant
 
-EMPTY = {**dict.fromkeys(ELEMENT_FIELDS), "attributes": {}}
+EMPTY: dict[str, Any] = {**dict.fromkeys(ELEMENT_FIELDS), "attributes": {}}
 
 
 # --------------------------------------------------------------------------------------------

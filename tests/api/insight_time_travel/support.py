@@ -159,7 +159,8 @@ class Project:
         return dict(result.json)
 
     def version(self, insight_id: int | str, version: int, **params: str) -> dict[str, Any]:
-        result = self.get_insight(insight_id, version=str(version), **params)
+        query: dict[str, Any] = {"version": str(version), **params}
+        result = self.get_insight(insight_id, **query)
         assert result.status_code == 200, result.text
         return dict(result.json)
 

@@ -177,7 +177,7 @@ class TestTimeTravelRefusalsChangeNothing:
         ],
     )
     def test_a_refused_time_travel_read_changes_nothing(
-        self, story: Story, params: dict[str, str], status: int
+        self, story: Story, params: dict[str, Any], status: int
     ) -> None:
         before = story.project.snapshot(story.id, story.latest)
 

@@ -321,7 +321,7 @@ class TestRevertLeavesDeletedAlone:
         assert project.tenant.get("insights/activity", params={"limit": "50"}).json == before
         restored = project.patch(story.id, deleted=False)
         # Restoring brings it back off every dashboard (reference §7.4), nothing else changed.
-        off_dashboards = {"dashboards": [], "dashboard_tiles": []}
+        off_dashboards: dict[str, Any] = {"dashboards": [], "dashboard_tiles": []}
         assert editable(restored) == {**editable(story.states[3]), **off_dashboards}
 
     def test_a_revert_that_finds_the_insight_deleted_meanwhile_is_not_found(

@@ -26,7 +26,7 @@ BASIC_KEYS = frozenset(
 )  # fmt: skip
 
 START = datetime(2024, 3, 15, 12, 0, 0, tzinfo=UTC)
-EMPTY_TRENDING = {"count": 0, "next": None, "previous": None, "results": []}
+EMPTY_TRENDING: dict[str, Any] = {"count": 0, "next": None, "previous": None, "results": []}
 
 
 # ---------------------------------------------------------------------------------------------

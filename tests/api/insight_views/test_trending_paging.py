@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.api.insight_views.support import (
@@ -81,7 +83,8 @@ class TestTrendingValidation:
     def test_a_non_integer_parameter_is_400_naming_it(
         self, project: Project, parameter: str, value: str
     ) -> None:
-        result = project.get_trending(**{parameter: value})
+        query: dict[str, Any] = {parameter: value}
+        result = project.get_trending(**query)
 
         assert result.status_code == 400
         assert result.json == validation_error(parameter, "A valid integer is required.")
@@ -92,7 +95,8 @@ class TestTrendingValidation:
     ) -> None:
         # Reference §7.9: PostHog parses with int(), which refuses "7.0" (CONTRACT §7: a
         # non-integer days/limit/offset is a 400 with attr).
-        result = project.get_trending(**{parameter: "7.0"})
+        query: dict[str, Any] = {parameter: "7.0"}
+        result = project.get_trending(**query)
 
         assert result.status_code == 400
         assert result.json == validation_error(parameter, "A valid integer is required.")
@@ -101,7 +105,8 @@ class TestTrendingValidation:
     def test_a_negative_limit_or_offset_is_400_naming_it(
         self, project: Project, parameter: str
     ) -> None:
-        result = project.get_trending(**{parameter: "-1"})
+        query: dict[str, Any] = {parameter: "-1"}
+        result = project.get_trending(**query)
 
         assert result.status_code == 400
         assert result.json == validation_error(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 import pytest
 from eventsourcing.utils import get_topic
@@ -164,7 +165,10 @@ class TestInsightEntries:
             ada = Tenancy(backend).bootstrap(
                 email=_email("Ada"), first_name="Ada", last_name="", organization="O", project="P"
             )
-            where = {"project_id": ada.project_id, "environment_id": ada.environment_id}
+            where: dict[str, Any] = {
+                "project_id": ada.project_id,
+                "environment_id": ada.environment_id,
+            }
             insights = InsightCommands(backend)
             funnel = insights.create(**where, actor_id=ada.user_id, values={"name": "Funnel"})
             insights.update(

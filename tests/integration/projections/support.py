@@ -57,7 +57,7 @@ def assert_read_model_matches_aggregates(
     """Each insight's and dashboard's row says what its aggregate says."""
     repository = backend.events.repository
     for insight_id in insight_ids:
-        insight = repository.get(Insight.create_id(insight_id))
+        insight: Insight = repository.get(Insight.create_id(insight_id))
         values = insight.values
         row = rows(
             backend,
@@ -89,7 +89,7 @@ def assert_read_model_matches_aggregates(
             f"tiles of insight {insight_id}"
         )
     for dashboard_id in dashboard_ids:
-        dashboard = repository.get(Dashboard.create_id(dashboard_id))
+        dashboard: Dashboard = repository.get(Dashboard.create_id(dashboard_id))
         row = rows(
             backend, "SELECT name, pinned, deleted FROM dashboards WHERE id = %s", dashboard_id
         )

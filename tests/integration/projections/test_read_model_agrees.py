@@ -58,7 +58,7 @@ class TestReadModelAgreesWithAggregates:
             ]
         )
         (_, insight_id), (_, dashboard_id) = world.insights[0], world.dashboards[0]
-        insight = fresh_backend.events.repository.get(Insight.create_id(insight_id))
+        insight: Insight = fresh_backend.events.repository.get(Insight.create_id(insight_id))
         assert insight.dashboard_ids == [dashboard_id]
 
         active = rows(
@@ -126,7 +126,7 @@ class TestReadModelAgreesWithAggregates:
             ]
         )
         project_id = world.projects[0]
-        project = fresh_backend.events.repository.get(Project.create_id(project_id))
+        project: Project = fresh_backend.events.repository.get(Project.create_id(project_id))
 
         members = rows(
             fresh_backend,
@@ -139,7 +139,7 @@ class TestReadModelAgreesWithAggregates:
         assert len(project.members) == 2
         expected_keys = []
         for key_id in world.keys:
-            key = fresh_backend.events.repository.get(uuid.UUID(key_id))
+            key: object = fresh_backend.events.repository.get(uuid.UUID(key_id))
             assert isinstance(key, PersonalApiKey)
             expected_keys.append((key_id, int(key.revoked)))
         assert [(k, int(r)) for k, r in keys] == sorted(expected_keys)
