@@ -96,6 +96,8 @@ def _json_text(req: falcon.Request) -> bytes:
         if (req.content_type or "").startswith("application/x-www-form-urlencoded"):
             form = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True)
             data = (form.get("data") or [""])[0].encode()
+            # posthog-js' form bodies may carry the token beside `data`.
+            req.context.form_token = (form.get("api_key") or form.get("token") or [None])[0]
             compression = (form.get("compression") or [compression])[0].lower()
     if not data.strip():
         raise bad_request("No data found. Make sure to send events in the body.", code="no_data")

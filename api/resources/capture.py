@@ -44,7 +44,19 @@ def _token_of(raw: Any) -> Any:
     return (
         raw.get("api_key")
         or raw.get("token")
+        or raw.get("$token")
         or (properties.get("token") if isinstance(properties, dict) else None)
+    )
+
+
+def _request_token(req: falcon.Request, payload: Any) -> Any:
+    """The token for events that carry none, where PostHog's capture also reads it: the first
+    event of a bare list, a form field beside `data`, the query string."""
+    return (
+        (_token_of(payload[0]) if isinstance(payload, list) and payload else None)
+        or req.context.get("form_token")
+        or req.get_param("token")
+        or req.get_param("api_key")
     )
 
 
@@ -72,12 +84,10 @@ class Capture:
         with capture_payload(req) as payload:
             events, body = _events(payload)
             body_token = _token_of(body) if body else None
+            fallback = _request_token(req, payload)
             projects: dict[str, int] = {}
             pairs = [
-                (
-                    self._project(body_token or _token_of(raw) or req.get_param("token"), projects),
-                    raw,
-                )
+                (self._project(body_token or _token_of(raw) or fallback, projects), raw)
                 for raw in events
             ]
             self._service.capture(pairs, sent_at=body.get("sent_at") if body else None)
@@ -107,8 +117,12 @@ class CaptureCors:
     ) -> None:
         if not isinstance(resource, Capture):
             return
-        resp.set_header("Access-Control-Allow-Origin", req.get_header("Origin") or "*")
-        resp.set_header("Access-Control-Allow-Credentials", "true")
+        origin = req.get_header("Origin")
+        if origin:
+            resp.set_header("Access-Control-Allow-Origin", origin)
+            resp.set_header("Access-Control-Allow-Credentials", "true")
+        else:  # Browsers refuse credentials with a wildcard origin.
+            resp.set_header("Access-Control-Allow-Origin", "*")
         resp.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
         resp.set_header(
             "Access-Control-Allow-Headers",

@@ -52,6 +52,7 @@ class CaptureQuery(BaseModel):
     data: str = Field(description="The body, base64-encoded JSON (or gzip with compression).")
     compression: Literal["gzip-js", "gzip", "base64"] | None = None
     token: str | None = Field(None, description="The project's phc_ token.")
+    api_key: str | None = Field(None, description="The project's phc_ token (as `token`).")
     format: Literal["json", "csv"] | None = None
 
 

@@ -46,6 +46,18 @@ class TestCors:
         assert result.headers["Access-Control-Allow-Origin"] == "https://hats.example"
         assert result.headers["Access-Control-Allow-Credentials"] == "true"
 
+    def test_without_an_origin_any_origin_is_allowed_without_credentials(
+        self, tenant: Tenant
+    ) -> None:
+        # Browsers refuse `*` together with credentials.
+        result = tenant.client.simulate_post(
+            "/e/", json={**click("Buy hat"), "api_key": tenant.project_api_key}
+        )
+
+        assert (result.status_code, result.json) == (200, OK)
+        assert result.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in result.headers
+
     def test_a_refused_post_is_readable_by_the_browser_too(self, tenant: Tenant) -> None:
         result = tenant.client.simulate_post(
             "/e/", json=click("Buy hat"), headers={"Origin": "https://hats.example"}

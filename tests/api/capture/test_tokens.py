@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import urlencode
+
 import falcon.testing
+import orjson
 import pytest
 
 from tests.api.capture.support import (
@@ -75,14 +79,70 @@ class TestTokens:
         assert result.json == MISSING_API_KEY
         assert stored_uuids(tenant) == []
 
-    def test_one_event_without_a_token_refuses_the_whole_batch(self, tenant: Tenant) -> None:
+    def test_events_of_a_list_without_a_token_take_the_first_events(self, tenant: Tenant) -> None:
+        # PostHog reads a bare list's token from its first event (the Mixpanel Swift SDK).
         with_token = {**click("Buy hat"), "token": tenant.project_api_key}
         without = click("Buy scarf")
 
         result = tenant.client.simulate_post("/batch/", json=[with_token, without])
 
+        assert (result.status_code, result.json) == (200, OK)
+        assert stored_uuids(tenant) == sorted([with_token["uuid"], without["uuid"]])
+
+    def test_a_list_whose_first_event_has_no_token_is_401(self, tenant: Tenant) -> None:
+        without = click("Buy scarf")
+        with_token = {**click("Buy hat"), "token": tenant.project_api_key}
+
+        result = tenant.client.simulate_post("/batch/", json=[without, with_token])
+
         assert result.status_code == 401
         assert result.json == MISSING_API_KEY
+        assert stored_uuids(tenant) == []
+
+    def test_dollar_token_in_an_event_authenticates(self, tenant: Tenant) -> None:
+        # posthog-js' identify calls send it so.
+        event = {**click("Buy hat"), "$token": tenant.project_api_key}
+
+        result = tenant.client.simulate_post("/e/", json=event)
+
+        assert (result.status_code, result.json) == (200, OK)
+        assert stored_uuids(tenant) == [event["uuid"]]
+
+    @pytest.mark.parametrize("field", ["api_key", "token"])
+    def test_a_form_field_beside_data_authenticates(self, tenant: Tenant, field: str) -> None:
+        event = click("Buy hat")
+        data = base64.b64encode(orjson.dumps(event)).decode()
+        form = urlencode({"data": data, field: tenant.project_api_key})
+
+        result = tenant.client.simulate_post(
+            "/e/", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+
+        assert (result.status_code, result.json) == (200, OK)
+        assert stored_uuids(tenant) == [event["uuid"]]
+
+    @pytest.mark.parametrize("parameter", ["api_key", "token"])
+    def test_a_query_parameter_authenticates_a_get(self, tenant: Tenant, parameter: str) -> None:
+        event = click("Buy hat")
+        data = base64.b64encode(orjson.dumps(event)).decode()
+
+        result = tenant.client.simulate_get(
+            "/e/", params={"data": data, parameter: tenant.project_api_key}
+        )
+
+        assert (result.status_code, result.json) == (200, OK)
+        assert stored_uuids(tenant) == [event["uuid"]]
+
+    def test_an_unknown_form_token_is_401_invalid_api_key(self, tenant: Tenant) -> None:
+        data = base64.b64encode(orjson.dumps(click("Buy hat"))).decode()
+        form = urlencode({"data": data, "api_key": "phc_NoSuchProjectHasThisToken"})
+
+        result = tenant.client.simulate_post(
+            "/e/", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+
+        assert result.status_code == 401
+        assert result.json == INVALID_API_KEY
         assert stored_uuids(tenant) == []
 
     # A NUL cannot be compared with text on PostgreSQL: it used to be a 500 there.
