@@ -20,6 +20,7 @@ from store.chain_rows import VALUE_KEYS
 
 DEFAULT_LIMIT = 50_000
 MAX_LIMIT = 999_999
+ALL_TIME = datetime(1, 1, 1, tzinfo=UTC)
 
 
 class StatsQueryParams(BaseModel):
@@ -97,6 +98,8 @@ def _day_bound(req: falcon.Request, name: str, default: str | None, now: datetim
     """The UTC day (the project timezone) of a date parameter: its start for `date_from`,
     its end for `date_to`, since stats are kept per day."""
     raw = req.get_param(name) or default
+    if name == "date_from" and raw is not None and raw.strip().lower() == "all":
+        return ALL_TIME  # PostHog's `all`: from the project's earliest event.
     try:
         moment = now if raw is None else parse_date(raw, now).astimezone(UTC)
         if name == "date_from":

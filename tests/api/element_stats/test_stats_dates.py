@@ -76,6 +76,19 @@ class TestStatsDates:
 
         assert shop.texts() == ["Tonight"]
 
+    @pytest.mark.parametrize("value", ["all", "ALL"])
+    def test_date_from_all_counts_from_the_earliest_event(self, shop: Shop, value: str) -> None:
+        shop.capture(
+            [
+                click(labelled("Before the epoch"), at="1969-07-20T20:17:00Z"),
+                click(labelled("Years ago"), at="2019-01-01T00:00:00Z"),
+                click(labelled("Tomorrow"), at="2026-03-11T00:00:00Z"),
+                click(DOCS),
+            ]
+        )
+
+        assert shop.texts({"date_from": value}) == ["Before the epoch", "Docs", "Years ago"]
+
     def test_date_from_is_truncated_to_the_start_of_its_day(self, shop: Shop) -> None:
         shop.capture(
             [
