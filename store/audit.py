@@ -14,7 +14,7 @@ from store.audit_entries import ENTRY_SCOPES, audit_entry
 from store.backend import Backend
 from store.database import Database
 from store.hash_chain import Tampering, verify
-from store.snapshot_check import SnapshotCheck
+from store.snapshot_check import UNREADABLE, SnapshotCheck
 
 BATCH = 1000
 SCOPES = ("insight", *ENTRY_SCOPES)
@@ -40,14 +40,31 @@ class AuditFilter:
         )
 
 
+class UnreadableEventError(Exception):
+    """An event of the log cannot be read back: it was altered."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(
+            f"the event at position {position} cannot be read: it was altered "
+            "(`insightlog audit verify` names the first change)"
+        )
+
+
 def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str, Any]]:
-    """Every entry of the main log that passes the filter, in log order, a batch at a time."""
+    """Every entry of the main log that passes the filter, in log order, a batch at a time;
+    UnreadableEventError at an event that was altered so that it cannot be read."""
     store = backend.events
+    recorder: Any = store.recorder
+    unreadable: Tampering | None = recorder.first_unreadable(recorder.max_notification_id() or 0)
+    stop = None if unreadable is None or unreadable.position is None else unreadable.position - 1
     emails: dict[int, str | None] = {}
     position = 0
-    while batch := store.recorder.select_notifications(start=position + 1, limit=BATCH):
+    while batch := recorder.select_notifications(start=position + 1, limit=BATCH, stop=stop):
         for notification in batch:
-            event: Any = store.mapper.to_domain_event(notification)
+            try:
+                event: Any = store.mapper.to_domain_event(notification)
+            except UNREADABLE:
+                raise UnreadableEventError(notification.id) from None
             entry = audit_entry(event)
             if entry is None or not audit_filter.admits(entry, event.timestamp):
                 continue
@@ -61,6 +78,8 @@ def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str,
                 "actor_email": emails.get(actor) if actor is not None else None,
             }
         position = batch[-1].id
+    if stop is not None:
+        raise UnreadableEventError(stop + 1)
 
 
 @dataclass(frozen=True)
@@ -84,33 +103,39 @@ def verify_log(store: Application[Any], database: Database) -> LogCheck:
     # What was written before the check began; a hash past the last event is one whose event
     # was removed, so it counts too.
     head = max(recorder.max_notification_id() or 0, recorder.last_hashed())
-    lowest = recorder.select_notifications(start=None, limit=1)
-    if lowest and lowest[0].id < 1:
-        # Positions start at 1: anything lower was put there by hand, where no walk of the
-        # chain looks, while loading its aggregate would read it.
-        stray = Tampering(lowest[0].id, "is before the first position: it was inserted")
+    # A row the library cannot decode (or would not find) stops the walk just before it:
+    # reading it would raise, not report.
+    unreadable: Tampering | None = recorder.first_unreadable(head)
+    stop = head if unreadable is None or unreadable.position is None else unreadable.position - 1
+    # Positions start at 1: anything lower was put there by hand, where no walk of the chain
+    # looks, while loading its aggregate would read it.
+    below = [] if stop < 0 else recorder.select_notifications(start=None, limit=1, stop=0)
+    if stop < 0 or below:
+        position = stop + 1 if stop < 0 else below[0].id
+        stray = Tampering(position, "is before the first position: it was inserted")
         return LogCheck(str(store.name), 0, None, stray)
 
     def events() -> Iterator[Any]:
         position = 0
-        while position < head and (
-            batch := recorder.select_notifications(start=position + 1, limit=BATCH, stop=head)
+        while position < stop and (
+            batch := recorder.select_notifications(start=position + 1, limit=BATCH, stop=stop)
         ):
             yield from batch
             position = batch[-1].id
 
     def hashes() -> Iterator[tuple[int, bytes]]:
         position = 0
-        while position < head and (batch := recorder.select_hashes(position, BATCH)):
-            yield from (pair for pair in batch if pair[0] <= head)
+        while position < stop and (batch := recorder.select_hashes(position, BATCH)):
+            yield from (pair for pair in batch if pair[0] <= stop)
             position = batch[-1][0]
 
     verdict = verify(snapshots.seen(events()), hashes())
-    tampering = verdict.tampering or snapshots.first_altered()
-    misspelled = recorder.first_misspelled(head)
-    if misspelled is not None and (
-        tampering is None or tampering.position is None or misspelled < tampering.position
-    ):
-        tampering = Tampering(misspelled, "was altered: its originator id is spelled otherwise")
+    tampering: Tampering | None
+    if unreadable is not None:
+        # Snapshots are checked against events that could not all be read: the event is
+        # the finding.
+        tampering = verdict.tampering or unreadable
+    else:
+        tampering = verdict.tampering or snapshots.first_altered()
     head = verdict.head.hex() if verdict.head and tampering is None else None
     return LogCheck(str(store.name), verdict.checked, head, tampering)

@@ -11,7 +11,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
 from store.database import Cursor
-from store.hash_chain import hash_table, insert_hashes, stored_hash
+from store.hash_chain import Tampering, hash_table, insert_hashes, stored_hash
 from store.projecting_recorders import (
     ProjectingPostgresApplicationRecorder,
     ProjectingSQLiteApplicationRecorder,
@@ -74,10 +74,11 @@ class ChainedSQLiteApplicationRecorder(_Chaining, ProjectingSQLiteApplicationRec
             )
             return [(int(row[0]), stored_hash(row[1])) for row in c.fetchall()]
 
-    def first_misspelled(self, head: int) -> int | None:
-        """The first position up to `head` whose originator id is not written as the library
-        writes it (32 lower-case hex digits). Another spelling of the same id decodes, and so
-        hashes, the same, but hides the event from its aggregate's stream."""
+    def first_unreadable(self, head: int) -> Tampering | None:
+        """The first event up to `head` whose originator id is not written as the library
+        writes it (32 lower-case hex digits): the library cannot decode it, or, spelled
+        otherwise, decodes and hashes it alike but no longer finds it in its aggregate's
+        stream."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT min(rowid) FROM {self.events_table_name} WHERE rowid <= ? AND ("
@@ -86,7 +87,11 @@ class ChainedSQLiteApplicationRecorder(_Chaining, ProjectingSQLiteApplicationRec
                 (head,),
             )
             row = c.fetchone()
-            return int(row[0]) if row and row[0] is not None else None
+        if row is None or row[0] is None:
+            return None
+        return Tampering(
+            int(row[0]), "was altered: its originator id is not as the store writes it"
+        )
 
 
 class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicationRecorder):
@@ -114,9 +119,19 @@ class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicatio
             row = curs.fetchone()
             return int(row["last"]) if row and row["last"] is not None else 0
 
-    def first_misspelled(self, head: int) -> int | None:
-        """None: a uuid column holds each id in one form only."""
-        return None
+    def first_unreadable(self, head: int) -> Tampering | None:
+        """The first event up to `head` without a state, which the library cannot decode (a
+        uuid column holds each id in one form only, and the other columns are NOT NULL)."""
+        statement = SQL(
+            "SELECT min(notification_id) AS first FROM {schema}.{table} "
+            "WHERE notification_id <= %s AND state IS NULL"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (head,))
+            row = curs.fetchone()
+        if row is None or row["first"] is None:
+            return None
+        return Tampering(int(row["first"]), "was altered")
 
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""

@@ -19,7 +19,7 @@ from store.hash_chain import Tampering
 SnapshotKey = tuple[UUID, int]
 """An aggregate id and the version a snapshot of it was taken at."""
 # What tampered stored values can raise while they are decoded or applied.
-_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, TopicError)
+UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, TopicError)
 
 
 class SnapshotCheck:
@@ -40,7 +40,7 @@ class SnapshotCheck:
         ):
             try:
                 self._versions[UUID(str(raw_id))].append(int(version))
-            except _UNREADABLE:
+            except UNREADABLE:
                 self.stray = Tampering(None, f"a snapshot of {raw_id!r} was inserted")
 
     def seen(self, events: Iterable[Any]) -> Iterable[Any]:
@@ -96,7 +96,7 @@ class SnapshotCheck:
                 same = type(restored) is type(aggregate) and as_restored == _state(
                     transcoder, aggregate
                 )
-            except (*_UNREADABLE, StopIteration):
+            except (*UNREADABLE, StopIteration):
                 same = False
             if not same:
                 return int(aggregate.version)

@@ -75,9 +75,6 @@ def audit_verify(url: DatabaseUrl) -> Verification:
     return Verification(completed.returncode, report, completed.stderr)
 
 
-# ---------------------------------------------------------------------------- a settable clock
-
-
 # ---------------------------------------------------------------------------- many events, fast
 
 

@@ -5,6 +5,7 @@ reordered and truncated events, forged hashes, and the views log."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from tests.e2e.audit_helpers import (
     PristineLogs,
     Verification,
     audit_entries,
+    audit_log,
     audit_verify,
     log_tables,
 )
@@ -155,6 +157,7 @@ SIGNUPS_RENAMED = b'"after":"Weekly signups (EU)"'
 FUNNEL_CREATED = b'"values":{"name":"Checkout funnel"}'
 CHURN_CREATED = b'"values":{"name":"Churned accounts"}'
 ALTERED_AFTER_THE_FIRST = "was altered, or one before it removed or moved"
+UNLIKE_THE_STORES_IDS = "was altered: its originator id is not as the store writes it"
 
 
 def assert_tampered(verification: Verification) -> None:
@@ -293,13 +296,23 @@ class TestAlteredEvents:
 
     @pytest.mark.parametrize(
         "respelling",
-        ["upper(originator_id)", "substr(originator_id, 1, 8) || '-' || substr(originator_id, 9)"],
+        [
+            # Another spelling of the same id decodes, and hashes, alike; but loading the
+            # insight asks for its own spelling, so the rename would silently drop out of its
+            # history.
+            "upper(originator_id)",
+            "substr(originator_id, 1, 8) || '-' || substr(originator_id, 9)",
+            # No id at all: the library cannot decode these (it used to crash the check).
+            "NULL",
+            "'not-a-uuid'",
+            "'" + "z" * 32 + "'",
+            "5",
+            "randomblob(16)",
+        ],
     )
     def test_respelling_an_events_originator_id_is_reported(
         self, history: History, respelling: str
     ) -> None:
-        # Another spelling of the same id decodes, and hashes, alike; but loading the insight
-        # asks for its own spelling, so the rename would silently drop out of its history.
         renamed = history.main.position_of(SIGNUPS_RENAMED)
         if history.url.backend == "postgresql":
             # A uuid column keeps one spelling: there is nothing to re-spell.
@@ -322,12 +335,51 @@ class TestAlteredEvents:
 
         assert_tampered(verification)
         assert verification.log(MAIN_LOG) == tampered_entry(
-            MAIN_LOG,
-            history.main.count(),
-            renamed,
-            "was altered: its originator id is spelled otherwise",
+            MAIN_LOG, renamed - 1, renamed, UNLIKE_THE_STORES_IDS
         )
         assert verification.log(VIEWS_LOG) == intact_entry(history.views)
+
+    def test_an_event_whose_state_is_removed_is_reported_not_a_crash(
+        self, history: History
+    ) -> None:
+        # Both stores let the column be NULL; PostgreSQL's library then failed to decode it.
+        renamed = history.main.position_of(SIGNUPS_RENAMED)
+        query_write(
+            history.url,
+            f"UPDATE {history.main.events} SET state = NULL WHERE {history.main.position} = %s",
+            (renamed,),
+        )
+
+        verification = audit_verify(history.url)
+
+        assert_tampered(verification)
+        # SQLite's library passes it through, and the chain breaks there; PostgreSQL's
+        # cannot read it, and the check finds the row itself.
+        problem = "was altered" if history.url.backend == "postgresql" else ALTERED_AFTER_THE_FIRST
+        assert verification.log(MAIN_LOG) == tampered_entry(MAIN_LOG, renamed - 1, renamed, problem)
+
+    @pytest.mark.parametrize("column", ["originator_id", "state"])
+    def test_audit_log_prints_the_entries_before_an_unreadable_event_then_names_it(
+        self, history: History, column: str
+    ) -> None:
+        renamed = history.main.position_of(SIGNUPS_RENAMED)
+        if history.url.backend == "postgresql" and column == "originator_id":
+            pytest.skip("a uuid column holds only ids the library can read")
+        before = [e for e in audit_entries(history.url) if e["position"] < renamed]
+        query_write(
+            history.url,
+            f"UPDATE {history.main.events} SET {column} = NULL WHERE {history.main.position} = %s",
+            (renamed,),
+        )
+
+        completed = audit_log(history.url)
+
+        assert completed.returncode == 1
+        assert completed.stderr == (
+            f"Error: the event at position {renamed} cannot be read: it was altered "
+            "(`insightlog audit verify` names the first change)\n"
+        )
+        assert [json.loads(line) for line in completed.stdout.splitlines()] == before
 
 
 # ---------------------------------------------------------------------------- removed events
