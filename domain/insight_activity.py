@@ -90,17 +90,32 @@ def activity_changes(event: Any, hidden: Collection[int] = ()) -> list[dict[str,
 
 
 def recorded_changes(event: Any) -> list[dict[str, Any]] | None:
-    """Every change an event records (None for a creation): what the activity log shows, then
-    the fields PostHog's log leaves out (`order`, `saved`). An update of nothing but the
-    modification time has none."""
+    """Every change an event records (None for a creation), in the activity log's order and
+    shape, then the fields PostHog's log leaves out (`order`, `saved`). Unlike the activity
+    log, a change between two empty values (null and "") is listed too. An update of nothing
+    but the modification time has none."""
     if isinstance(event, Insight.Created):
         return None
-    untracked = (
-        _change(change["field"], change["before"], change["after"])
-        for change in event.changes
-        if change["field"] not in TRACKED_FIELDS
-    )
-    return [*(activity_changes(event) or []), *(c for c in untracked if c is not None)]
+    recorded = {change["field"]: change for change in event.changes}
+    fields = [
+        *(field for field in TRACKED_FIELDS if field in recorded),
+        *(field for field in recorded if field not in TRACKED_FIELDS),
+    ]
+    changes = []
+    for field in fields:
+        before, after = recorded[field]["before"], recorded[field]["after"]
+        change = _change(field, before, after)
+        if change is None and _empty(before) and _empty(after):
+            change = {
+                "type": SCOPE,
+                "action": "changed",
+                "field": field,
+                "before": before,
+                "after": after,
+            }
+        if change is not None:
+            changes.append(change)
+    return changes
 
 
 def activity_verb(event: Any) -> str | None:

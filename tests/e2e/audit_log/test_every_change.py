@@ -192,3 +192,29 @@ class TestInsightEntries:
                 ],
             ),
         ]
+
+    def test_a_change_between_two_empty_values_is_listed_though_the_activity_log_hides_it(
+        self, fresh_url: DatabaseUrl
+    ) -> None:
+        backend = open_backend(fresh_url)
+        try:
+            ada = Tenancy(backend).bootstrap(
+                email=_email("Ada"), first_name="Ada", last_name="", organization="O", project="P"
+            )
+            where: dict[str, Any] = {
+                "project_id": ada.project_id,
+                "environment_id": ada.environment_id,
+                "actor_id": ada.user_id,
+            }
+            insights = InsightCommands(backend)
+            funnel = insights.create(**where, values={"name": None})
+            insights.update(**where, insight_id=funnel, values={"name": ""})
+        finally:
+            backend.close()
+
+        entries = audit_entries(fresh_url, "--scope", "insight")
+
+        assert [(e["activity"], e["changes"]) for e in entries] == [
+            ("created", None),
+            ("updated", [_change("name", None, "")]),
+        ]
