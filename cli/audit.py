@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
 from cli.runtime import friendly, installed_backend, print_json
+from domain.instants import parse_instant
 from store.audit import SCOPES
 
 
@@ -20,10 +21,9 @@ def _instant(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text)
+        return parse_instant(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is not an ISO-8601 date and time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @audit.command("log")

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from domain.elements_chain import chain_from_elements
 from domain.errors import InvalidInputError
-from domain.instants import to_micros
+from domain.instants import parse_instant, to_micros
 from domain.json_values import nesting_depth
 
 MAX_EVENT_NAME = 400
@@ -54,10 +54,9 @@ def _instant(text: Any, index: int, field: str) -> datetime:
     if not isinstance(text, str):
         raise _invalid(index, field, f"`{field}` must be an ISO-8601 text.")
     try:
-        moment = datetime.fromisoformat(text.strip())
+        return parse_instant(text)
     except ValueError:
         raise _invalid(index, field, f"`{field}` {text!r} is not an ISO-8601 date.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _occurred_at(raw: dict[str, Any], index: int, now: datetime, sent_at: Any) -> datetime:

@@ -6,6 +6,8 @@ import calendar
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from domain.instants import parse_instant
+
 _RELATIVE = re.compile(r"^-?(?P<number>\d+)?(?P<unit>[hdwmqyMs])(?P<position>Start|End)?$")
 _UNPADDED_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
@@ -84,5 +86,4 @@ def parse_date(text: str, now: datetime, zone: tzinfo = UTC) -> datetime:
     if unpadded:
         year, month, day = (int(part) for part in unpadded.groups())
         return datetime.combine(date(year, month, day), time(), tzinfo=zone)
-    parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
+    return parse_instant(text.replace(" ", "T", 1) if " " in text else text, zone)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -32,6 +32,7 @@ from api.schemas.common import (
     truthy,
 )
 from domain.insight import MAX_TAG_LENGTH, MAX_TEXT_LENGTH
+from domain.instants import parse_instant
 from projections.insight_filter import ORDER_COLUMNS
 from store import json_codec
 
@@ -81,13 +82,11 @@ def _instant(value: Any) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(str(value).strip())
+        moment = parse_instant(str(value))
     except ValueError:
         raise PydanticCustomError(
             "invalid_input", "'{value}' is not an ISO-8601 date and time.", {"value": str(value)}
         ) from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
     return in_utc(moment)
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.dates import parse_date
+from domain.instants import parse_instant
 
 # A Friday afternoon in a leap year.
 NOW = datetime(2024, 3, 15, 12, 30, 45, 123456, tzinfo=UTC)
@@ -121,6 +122,33 @@ class TestAbsoluteDates:
         assert parse_date("2021-01-01T10:00", NOW, timezone(timedelta(hours=5))).utcoffset() == (
             timedelta(hours=5)
         )
+
+
+class TestInstants:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "2024-03-15T12:30:00Z",
+            "2024-03-15t12:30:00z",
+            " 2024-03-15T12:30:00z ",
+            "2024-03-15T12:30",
+        ],
+    )
+    def test_rfc_3339_spellings_and_naive_times_are_utc(self, text: str) -> None:
+        assert parse_instant(text) == datetime(2024, 3, 15, 12, 30, tzinfo=UTC)
+
+    def test_a_naive_time_is_in_the_zone_given(self) -> None:
+        assert parse_instant("2024-03-15T12:30", NEW_YORK) == datetime(
+            2024, 3, 15, 12, 30, tzinfo=NEW_YORK
+        )
+
+    @pytest.mark.parametrize("text", ["z", "", "2024-13-15T12:30:00z", "yesterday"])
+    def test_anything_else_is_a_value_error(self, text: str) -> None:
+        with pytest.raises(ValueError):
+            parse_instant(text)
+
+    def test_an_absolute_date_with_a_lower_case_z_is_taken(self) -> None:
+        assert parse_date("2024-03-01T00:00:00z", NOW) == datetime(2024, 3, 1, tzinfo=UTC)
 
 
 class TestUnparseableDates:

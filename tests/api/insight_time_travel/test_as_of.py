@@ -47,6 +47,16 @@ class TestAsOf:
             assert past.status_code == 200
             assert past.json == story.states[version - 1], version
 
+    def test_rfc_3339_lower_case_t_and_z_are_taken(self, story: Story) -> None:
+        between = story.times[1] + timedelta(minutes=30)
+        lower = iso(between).lower()
+        assert lower.endswith("z")
+
+        past = story.project.get_insight(story.id, as_of=lower)
+
+        assert past.status_code == 200, past.text
+        assert past.json == story.states[1]
+
     def test_a_microsecond_before_a_version_gives_the_one_before(self, story: Story) -> None:
         just_before = story.times[2] - timedelta(microseconds=1)
 
