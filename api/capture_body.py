@@ -13,6 +13,7 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -65,11 +66,19 @@ def _base64(data: bytes) -> bytes:
         ) from None
 
 
+@dataclass(frozen=True)
+class CaptureBody:
+    """A capture request's decoded JSON, and the token a form sent beside it."""
+
+    payload: Any
+    form_token: str | None
+
+
 @contextmanager
-def capture_payload(req: falcon.Request) -> Iterator[Any]:
+def capture_payload(req: falcon.Request) -> Iterator[CaptureBody]:
     """The decoded JSON of a capture request (GET `data=` or any POST encoding), held only
     within the block (one large body at a time)."""
-    data = _json_text(req)
+    data, form_token = _json_text(req)
     if data.count(b",") >= MAX_CAPTURE_VALUES:
         raise ApiError(
             413,
@@ -83,12 +92,13 @@ def capture_payload(req: falcon.Request) -> Iterator[Any]:
         except orjson.JSONDecodeError as error:
             raise bad_request(f"Invalid JSON: {error.msg}.", code="parse_error") from None
         del data
-        yield payload
+        yield CaptureBody(payload, form_token)
 
 
-def _json_text(req: falcon.Request) -> bytes:
-    """The JSON text of a capture request, decompressed and decoded."""
+def _json_text(req: falcon.Request) -> tuple[bytes, str | None]:
+    """The JSON text of a capture request, decompressed and decoded, and a form's token."""
     compression = (req.get_param("compression") or "").lower()
+    form_token = None
     if req.method == "GET":
         data = (req.get_param("data") or "").encode()
     else:
@@ -96,8 +106,8 @@ def _json_text(req: falcon.Request) -> bytes:
         if (req.content_type or "").startswith("application/x-www-form-urlencoded"):
             form = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True)
             data = (form.get("data") or [""])[0].encode()
-            # posthog-js' form bodies may carry the token beside `data`.
-            req.context.form_token = (form.get("api_key") or form.get("token") or [None])[0]
+            # posthog-js' form bodies may carry the token beside `data`; a blank one is none.
+            form_token = (form.get("api_key") or [""])[0] or (form.get("token") or [""])[0] or None
             compression = (form.get("compression") or [compression])[0].lower()
     if not data.strip():
         raise bad_request("No data found. Make sure to send events in the body.", code="no_data")
@@ -110,4 +120,4 @@ def _json_text(req: falcon.Request) -> bytes:
         data = _base64(data)
         if data[:2] == _GZIP_MAGIC:
             data = _gunzip(data)
-    return data
+    return data, form_token

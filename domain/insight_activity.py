@@ -2,7 +2,8 @@
 
 The events already carry every changed field's value before and after; this applies
 PostHog's rules on top: which fields are tracked, empty values equal one another, and the
-dashboards change is listed by id and name.
+dashboards change is listed by id and name. The audit log (`recorded_changes`) lists every
+field, and a change between two empty values too.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def _change(field: str, before: Any, after: Any) -> dict[str, Any] | None:
         return {"type": SCOPE, "action": "deleted", "field": field, "before": before, "after": None}
     if same_json(before, after):
         return None
+    return _changed(field, before, after)
+
+
+def _changed(field: str, before: Any, after: Any) -> dict[str, Any]:
     return {"type": SCOPE, "action": "changed", "field": field, "before": before, "after": after}
 
 
@@ -106,13 +111,7 @@ def recorded_changes(event: Any) -> list[dict[str, Any]] | None:
         before, after = recorded[field]["before"], recorded[field]["after"]
         change = _change(field, before, after)
         if change is None and _empty(before) and _empty(after):
-            change = {
-                "type": SCOPE,
-                "action": "changed",
-                "field": field,
-                "before": before,
-                "after": after,
-            }
+            change = _changed(field, before, after)
         if change is not None:
             changes.append(change)
     return changes

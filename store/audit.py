@@ -40,33 +40,35 @@ class AuditFilter:
         )
 
 
-class UnreadableEventError(Exception):
-    """An event of the log cannot be read back: it was altered."""
+class AlteredEventError(Exception):
+    """An event of the log was altered so that it cannot be read as its aggregate's."""
 
     def __init__(self, position: int) -> None:
         super().__init__(
-            f"the event at position {position} cannot be read: it was altered "
+            f"the event at position {position} was altered "
             "(`insightlog audit verify` names the first change)"
         )
 
 
 def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str, Any]]:
     """Every entry of the main log that passes the filter, in log order, a batch at a time;
-    UnreadableEventError at an event that was altered so that it cannot be read."""
+    AlteredEventError at an event altered so that it cannot be read as its aggregate's."""
     store = backend.events
     recorder: Any = store.recorder
-    unreadable: Tampering | None = recorder.first_unreadable(recorder.max_notification_id() or 0)
-    stop = None if unreadable is None or unreadable.position is None else unreadable.position - 1
+    # NOTE: a scan of the whole log before the first entry, since reading such a row raises.
+    unreadable = recorder.first_unreadable(recorder.max_notification_id() or 0)
+    stop = None if unreadable is None else unreadable[0] - 1
     emails: dict[int, str | None] = {}
     position = 0
     while batch := recorder.select_notifications(start=position + 1, limit=BATCH, stop=stop):
         for notification in batch:
             try:
                 event: Any = store.mapper.to_domain_event(notification)
+                entry = audit_entry(event)
+                admitted = entry is not None and audit_filter.admits(entry, event.timestamp)
             except UNREADABLE:
-                raise UnreadableEventError(notification.id) from None
-            entry = audit_entry(event)
-            if entry is None or not audit_filter.admits(entry, event.timestamp):
+                raise AlteredEventError(notification.id) from None
+            if entry is None or not admitted:
                 continue
             actor = entry["actor_id"]
             if actor is not None and actor not in emails:
@@ -79,7 +81,7 @@ def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str,
             }
         position = batch[-1].id
     if stop is not None:
-        raise UnreadableEventError(stop + 1)
+        raise AlteredEventError(stop + 1)
 
 
 @dataclass(frozen=True)
@@ -105,14 +107,16 @@ def verify_log(store: Application[Any], database: Database) -> LogCheck:
     head = max(recorder.max_notification_id() or 0, recorder.last_hashed())
     # A row the library cannot decode (or would not find) stops the walk just before it:
     # reading it would raise, not report.
-    unreadable: Tampering | None = recorder.first_unreadable(head)
-    stop = head if unreadable is None or unreadable.position is None else unreadable.position - 1
+    found = recorder.first_unreadable(head)
+    unreadable = None if found is None else Tampering(*found)
+    stop = head if found is None else found[0] - 1
     # Positions start at 1: anything lower was put there by hand, where no walk of the chain
     # looks, while loading its aggregate would read it.
-    below = [] if stop < 0 else recorder.select_notifications(start=None, limit=1, stop=0)
-    if stop < 0 or below:
-        position = stop + 1 if stop < 0 else below[0].id
-        stray = Tampering(position, "is before the first position: it was inserted")
+    lowest = [row.id for row in recorder.select_notifications(None, 1, stop=min(stop, 0))]
+    if found is not None and found[0] < 1:
+        lowest.append(found[0])
+    if lowest:
+        stray = Tampering(min(lowest), "is before the first position: it was inserted")
         return LogCheck(str(store.name), 0, None, stray)
 
     def events() -> Iterator[Any]:
@@ -132,8 +136,8 @@ def verify_log(store: Application[Any], database: Database) -> LogCheck:
     verdict = verify(snapshots.seen(events()), hashes())
     tampering: Tampering | None
     if unreadable is not None:
-        # Snapshots are checked against events that could not all be read: the event is
-        # the finding.
+        # Snapshots are checked against the events they stand for, and not all of those can
+        # be read: the event is reported, even where a snapshot of an earlier one is forged.
         tampering = verdict.tampering or unreadable
     else:
         tampering = verdict.tampering or snapshots.first_altered()

@@ -11,7 +11,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
 from store.database import Cursor
-from store.hash_chain import Tampering, hash_table, insert_hashes, stored_hash
+from store.hash_chain import hash_table, insert_hashes, stored_hash
 from store.projecting_recorders import (
     ProjectingPostgresApplicationRecorder,
     ProjectingSQLiteApplicationRecorder,
@@ -74,24 +74,25 @@ class ChainedSQLiteApplicationRecorder(_Chaining, ProjectingSQLiteApplicationRec
             )
             return [(int(row[0]), stored_hash(row[1])) for row in c.fetchall()]
 
-    def first_unreadable(self, head: int) -> Tampering | None:
+    def first_unreadable(self, head: int) -> tuple[int, str] | None:
         """The first event up to `head` whose originator id is not written as the library
-        writes it (32 lower-case hex digits): the library cannot decode it, or, spelled
-        otherwise, decodes and hashes it alike but no longer finds it in its aggregate's
-        stream."""
+        writes it (32 lower-case hex digits), and why: the library cannot decode it, or,
+        spelled otherwise, decodes and hashes it alike but no longer finds it in its
+        aggregate's stream."""
+        # NOTE: SQLite's length() and GLOB stop at a NUL; Python reads past it.
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT min(rowid) FROM {self.events_table_name} WHERE rowid <= ? AND ("
-                "typeof(originator_id) != 'text' OR length(originator_id) != 32 "
+                "typeof(originator_id) != 'text' "
+                "OR length(CAST(originator_id AS BLOB)) != 32 "
+                "OR instr(originator_id, char(0)) > 0 "
                 "OR originator_id GLOB '*[^0-9a-f]*')",
                 (head,),
             )
             row = c.fetchone()
         if row is None or row[0] is None:
             return None
-        return Tampering(
-            int(row[0]), "was altered: its originator id is not as the store writes it"
-        )
+        return int(row[0]), "was altered: its originator id is not as the store writes it"
 
 
 class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicationRecorder):
@@ -119,9 +120,10 @@ class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicatio
             row = curs.fetchone()
             return int(row["last"]) if row and row["last"] is not None else 0
 
-    def first_unreadable(self, head: int) -> Tampering | None:
-        """The first event up to `head` without a state, which the library cannot decode (a
-        uuid column holds each id in one form only, and the other columns are NOT NULL)."""
+    def first_unreadable(self, head: int) -> tuple[int, str] | None:
+        """The first event up to `head` without a state, which the library cannot decode,
+        and why (a uuid column holds each id in one form only, the version is NOT NULL, and
+        a NULL topic decodes, for the chain to report)."""
         statement = SQL(
             "SELECT min(notification_id) AS first FROM {schema}.{table} "
             "WHERE notification_id <= %s AND state IS NULL"
@@ -131,7 +133,7 @@ class ChainedPostgresApplicationRecorder(_Chaining, ProjectingPostgresApplicatio
             row = curs.fetchone()
         if row is None or row["first"] is None:
             return None
-        return Tampering(int(row["first"]), "was altered")
+        return int(row["first"]), "was altered"
 
     def select_hashes(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, hash) pairs after `after`, in position order."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import falcon
 
-from api.capture_body import MAX_CAPTURE_BYTES, capture_payload
+from api.capture_body import MAX_CAPTURE_BYTES, CaptureBody, capture_payload
 from api.errors import ApiError
 from api.formats import send
 from api.openapi import documented
@@ -49,12 +49,13 @@ def _token_of(raw: Any) -> Any:
     )
 
 
-def _request_token(req: falcon.Request, payload: Any) -> Any:
+def _request_token(req: falcon.Request, body: CaptureBody) -> Any:
     """The token for events that carry none, where PostHog's capture also reads it: the first
     event of a bare list, a form field beside `data`, the query string."""
+    payload = body.payload
     return (
         (_token_of(payload[0]) if isinstance(payload, list) and payload else None)
-        or req.context.get("form_token")
+        or body.form_token
         or req.get_param("token")
         or req.get_param("api_key")
     )
@@ -81,10 +82,10 @@ class Capture:
         return projects[token]
 
     def _capture(self, req: falcon.Request, resp: falcon.Response) -> None:
-        with capture_payload(req) as payload:
-            events, body = _events(payload)
+        with capture_payload(req) as captured:
+            events, body = _events(captured.payload)
             body_token = _token_of(body) if body else None
-            fallback = _request_token(req, payload)
+            fallback = _request_token(req, captured)
             projects: dict[str, int] = {}
             pairs = [
                 (self._project(body_token or _token_of(raw) or fallback, projects), raw)

@@ -1,7 +1,6 @@
 """Helpers for end-to-end tests of `insightlog audit log` and `insightlog audit verify`: the
-commands as real processes, a settable clock for in-process writes, many events written
-fast, the peak memory of a child process, and direct edits of the stored logs (as an
-attacker with database access would make them)."""
+commands as real processes, many events written fast, the peak memory of a child process,
+and direct edits of the stored logs (as an attacker with database access would make them)."""
 
 from __future__ import annotations
 

@@ -308,6 +308,9 @@ class TestAlteredEvents:
             "'" + "z" * 32 + "'",
             "5",
             "randomblob(16)",
+            # SQLite's length() and GLOB stop at the NUL; the library reads past it.
+            "originator_id || char(0) || 'x'",
+            "substr(originator_id, 1, 31) || char(0)",
         ],
     )
     def test_respelling_an_events_originator_id_is_reported(
@@ -358,9 +361,18 @@ class TestAlteredEvents:
         problem = "was altered" if history.url.backend == "postgresql" else ALTERED_AFTER_THE_FIRST
         assert verification.log(MAIN_LOG) == tampered_entry(MAIN_LOG, renamed - 1, renamed, problem)
 
-    @pytest.mark.parametrize("column", ["originator_id", "state"])
-    def test_audit_log_prints_the_entries_before_an_unreadable_event_then_names_it(
-        self, history: History, column: str
+    @pytest.mark.parametrize(
+        ("column", "value"),
+        [
+            ("originator_id", "NULL"),
+            ("originator_id", "upper(originator_id)"),
+            ("state", "NULL"),
+            # Decodes, but is no event of its kind: the entry cannot be made.
+            ("state", "%s"),
+        ],
+    )
+    def test_audit_log_prints_the_entries_before_an_altered_event_then_names_it(
+        self, history: History, column: str, value: str
     ) -> None:
         renamed = history.main.position_of(SIGNUPS_RENAMED)
         if history.url.backend == "postgresql" and column == "originator_id":
@@ -368,15 +380,16 @@ class TestAlteredEvents:
         before = [e for e in audit_entries(history.url) if e["position"] < renamed]
         query_write(
             history.url,
-            f"UPDATE {history.main.events} SET {column} = NULL WHERE {history.main.position} = %s",
-            (renamed,),
+            f"UPDATE {history.main.events} SET {column} = {value} "
+            f"WHERE {history.main.position} = %s",
+            (b"{}", renamed) if value == "%s" else (renamed,),
         )
 
         completed = audit_log(history.url)
 
         assert completed.returncode == 1
         assert completed.stderr == (
-            f"Error: the event at position {renamed} cannot be read: it was altered "
+            f"Error: the event at position {renamed} was altered "
             "(`insightlog audit verify` names the first change)\n"
         )
         assert [json.loads(line) for line in completed.stdout.splitlines()] == before
@@ -632,6 +645,27 @@ class TestEventsOutsideTheChain:
         assert_tampered(verification)
         assert verification.log(MAIN_LOG) == tampered_entry(
             MAIN_LOG, 0, 0, "is before the first position: it was inserted"
+        )
+
+    def test_the_lowest_of_two_events_below_the_first_position_is_reported(
+        self, history: History
+    ) -> None:
+        # One the library cannot read, the other below it that it can.
+        main = history.main
+        funnel, renamed = main.position_of(FUNNEL_CREATED), main.position_of(SIGNUPS_RENAMED)
+        main.move_event(renamed, -3)
+        main.move_event(funnel, -10)
+        query_write(
+            main.url,
+            f"UPDATE {main.events} SET state = NULL WHERE {main.position} = %s",
+            (-3,),
+        )
+
+        verification = audit_verify(history.url)
+
+        assert_tampered(verification)
+        assert verification.log(MAIN_LOG) == tampered_entry(
+            MAIN_LOG, 0, -10, "is before the first position: it was inserted"
         )
 
     def test_a_value_changed_to_another_type_is_reported_not_a_crash(

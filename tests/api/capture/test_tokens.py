@@ -121,6 +121,18 @@ class TestTokens:
         assert (result.status_code, result.json) == (200, OK)
         assert stored_uuids(tenant) == [event["uuid"]]
 
+    def test_a_blank_form_api_key_leaves_the_token_beside_it(self, tenant: Tenant) -> None:
+        event = click("Buy hat")
+        data = base64.b64encode(orjson.dumps(event)).decode()
+        form = urlencode({"data": data, "api_key": "", "token": tenant.project_api_key})
+
+        result = tenant.client.simulate_post(
+            "/e/", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+
+        assert (result.status_code, result.json) == (200, OK)
+        assert stored_uuids(tenant) == [event["uuid"]]
+
     @pytest.mark.parametrize("parameter", ["api_key", "token"])
     def test_a_query_parameter_authenticates_a_get(self, tenant: Tenant, parameter: str) -> None:
         event = click("Buy hat")
