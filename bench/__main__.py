@@ -24,10 +24,20 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _provenance(results: dict[str, Any]) -> str:
+    measured = results.get("measured", list(SECTIONS))
+    kept = [section for section in SECTIONS if section not in measured]
+    line = f"Measured {results['when']} on {results['machine']} (`make bench`)"
+    if not kept:
+        return f"{line}."
+    # `--only` keeps the other sections' figures: say which ones are older.
+    return f"{line}: {', '.join(measured)}; {', '.join(kept)} kept from earlier runs."
+
+
 def _markdown(results: dict[str, Any]) -> str:
     return "\n\n".join(
         [
-            f"Measured {results['when']} on {results['machine']} (`make bench`).",
+            _provenance(results),
             (
                 "**Command throughput** (creating insights in-process, read models caught up before "
                 "returning, vs a raw `eventsourcing` save of a one-event aggregate; target ratio ≥ 0.5):"
@@ -201,6 +211,7 @@ def main() -> None:
     results: dict[str, Any] = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "measured": [section for section in SECTIONS if section in sections],
     }
     for key in [*SECTIONS, "audit"]:
         results[key] = previous.get(key, [])

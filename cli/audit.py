@@ -43,7 +43,7 @@ def audit_log(
     output: str,
 ) -> None:
     """Every change to every aggregate, in log order (streamed: memory stays flat)."""
-    from store.audit import AlteredEventError, AuditFilter
+    from store.audit import AuditFilter, UnreadableEventError
     from store.audit import audit_log as entries
     from store.audit_format import write_entries
 
@@ -67,7 +67,7 @@ def audit_log(
         )
         try:
             write_entries(entries(backend, selected), output, sys.stdout)
-        except AlteredEventError as error:
+        except UnreadableEventError as error:
             raise click.ClickException(str(error)) from None
 
 

@@ -40,19 +40,21 @@ class AuditFilter:
         )
 
 
-class AlteredEventError(Exception):
-    """An event of the log was altered so that it cannot be read as its aggregate's."""
+class UnreadableEventError(Exception):
+    """An event of the log cannot be read as an audit entry."""
 
+    # NOTE: not "was altered": whether it was is the hash chain's to say, and a row that no
+    # longer makes an entry looks the same here as a fault of our own would.
     def __init__(self, position: int) -> None:
         super().__init__(
-            f"the event at position {position} was altered "
-            "(`insightlog audit verify` names the first change)"
+            f"the event at position {position} cannot be read as an audit entry "
+            "(`insightlog audit verify` says whether it was altered)"
         )
 
 
 def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str, Any]]:
     """Every entry of the main log that passes the filter, in log order, a batch at a time;
-    AlteredEventError at an event altered so that it cannot be read as its aggregate's."""
+    UnreadableEventError at an event that cannot be read as one (altered, most likely)."""
     store = backend.events
     recorder: Any = store.recorder
     # NOTE: a scan of the whole log before the first entry, since reading such a row raises.
@@ -67,7 +69,7 @@ def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str,
                 entry = audit_entry(event)
                 admitted = entry is not None and audit_filter.admits(entry, event.timestamp)
             except UNREADABLE:
-                raise AlteredEventError(notification.id) from None
+                raise UnreadableEventError(notification.id) from None
             if entry is None or not admitted:
                 continue
             actor = entry["actor_id"]
@@ -81,7 +83,7 @@ def audit_log(backend: Backend, audit_filter: AuditFilter) -> Iterator[dict[str,
             }
         position = batch[-1].id
     if stop is not None:
-        raise AlteredEventError(stop + 1)
+        raise UnreadableEventError(stop + 1)
 
 
 @dataclass(frozen=True)

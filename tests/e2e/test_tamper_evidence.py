@@ -389,8 +389,8 @@ class TestAlteredEvents:
 
         assert completed.returncode == 1
         assert completed.stderr == (
-            f"Error: the event at position {renamed} was altered "
-            "(`insightlog audit verify` names the first change)\n"
+            f"Error: the event at position {renamed} cannot be read as an audit entry "
+            "(`insightlog audit verify` says whether it was altered)\n"
         )
         assert [json.loads(line) for line in completed.stdout.splitlines()] == before
 

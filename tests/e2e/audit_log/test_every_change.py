@@ -20,6 +20,7 @@ from tests.e2e.audit_helpers import MAIN_LOG, VIEWS_LOG, audit_entries, log_tabl
 from tests.e2e.audit_log.support import (
     CSV_HEADER,
     SCOPES,
+    Entry,
     Story,
     _change,
     _email,
@@ -156,31 +157,31 @@ class TestKeysInTheAuditLog:
 # ---------------------------------------------------------------------------- fresh and unmigrated
 
 
+def _insight_entries(url: DatabaseUrl, created: Entry, update: Entry) -> list[Entry]:
+    """The insight entries `audit log` prints after one insight is created, then updated."""
+    backend = open_backend(url)
+    try:
+        ada = Tenancy(backend).bootstrap(
+            email=_email("Ada"), first_name="Ada", last_name="", organization="O", project="P"
+        )
+        where: dict[str, Any] = {
+            "project_id": ada.project_id,
+            "environment_id": ada.environment_id,
+            "actor_id": ada.user_id,
+        }
+        insights = InsightCommands(backend)
+        insight_id = insights.create(**where, values=created)
+        insights.update(**where, insight_id=insight_id, values=update)
+    finally:
+        backend.close()
+    return audit_entries(url, "--scope", "insight")
+
+
 class TestInsightEntries:
     def test_an_update_of_fields_the_activity_log_leaves_out_lists_them(
         self, fresh_url: DatabaseUrl
     ) -> None:
-        backend = open_backend(fresh_url)
-        try:
-            ada = Tenancy(backend).bootstrap(
-                email=_email("Ada"), first_name="Ada", last_name="", organization="O", project="P"
-            )
-            where: dict[str, Any] = {
-                "project_id": ada.project_id,
-                "environment_id": ada.environment_id,
-            }
-            insights = InsightCommands(backend)
-            funnel = insights.create(**where, actor_id=ada.user_id, values={"name": "Funnel"})
-            insights.update(
-                **where,
-                actor_id=ada.user_id,
-                insight_id=funnel,
-                values={"order": 5, "saved": False},
-            )
-        finally:
-            backend.close()
-
-        entries = audit_entries(fresh_url, "--scope", "insight")
+        entries = _insight_entries(fresh_url, {"name": "Funnel"}, {"order": 5, "saved": False})
 
         assert [(e["activity"], e["changes"]) for e in entries] == [
             ("created", None),
@@ -196,23 +197,7 @@ class TestInsightEntries:
     def test_a_change_between_two_empty_values_is_listed_though_the_activity_log_hides_it(
         self, fresh_url: DatabaseUrl
     ) -> None:
-        backend = open_backend(fresh_url)
-        try:
-            ada = Tenancy(backend).bootstrap(
-                email=_email("Ada"), first_name="Ada", last_name="", organization="O", project="P"
-            )
-            where: dict[str, Any] = {
-                "project_id": ada.project_id,
-                "environment_id": ada.environment_id,
-                "actor_id": ada.user_id,
-            }
-            insights = InsightCommands(backend)
-            funnel = insights.create(**where, values={"name": None})
-            insights.update(**where, insight_id=funnel, values={"name": ""})
-        finally:
-            backend.close()
-
-        entries = audit_entries(fresh_url, "--scope", "insight")
+        entries = _insight_entries(fresh_url, {"name": None}, {"name": ""})
 
         assert [(e["activity"], e["changes"]) for e in entries] == [
             ("created", None),
